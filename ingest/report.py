@@ -102,6 +102,9 @@ class LawMention:
     key: str  # stable identifier of the act
     evidence: Evidence
     listed: bool = False  # found in the shipped law list
+    #: offsets of the title as written (inside 《》 when quoted)
+    start: int = 0
+    end: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "written": self.written, "relation": self.relation,
@@ -113,6 +116,9 @@ class DocumentMention:
     title: str
     relation: str  # issued | implemented | cited
     evidence: Evidence
+    #: offsets of the mention itself
+    start: int = 0
+    end: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "relation": self.relation, "evidence": self.evidence.to_json()}
@@ -124,6 +130,9 @@ class ProgramMention:
     key: str  # the program's concept key in the vocabulary
     written: str  # as written
     evidence: Evidence
+    #: offsets of the mention itself
+    start: int = 0
+    end: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "written": self.written, "evidence": self.evidence.to_json()}
@@ -133,6 +142,9 @@ class ProgramMention:
 class InitiativeMention:
     name: str
     evidence: Evidence
+    #: offsets of the mention itself
+    start: int = 0
+    end: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "evidence": self.evidence.to_json()}

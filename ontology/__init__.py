@@ -22,13 +22,15 @@ ELI = Namespace("http://data.europa.eu/eli/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
 VOID = Namespace("http://rdfs.org/ns/void#")
+#: SHACL shapes of ``shapes.ttl`` (kept apart from the ontology terms).
+FZSH = Namespace(BASE + "shapes#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 #: Prefix → namespace, bound on every graph the project writes or serialises.
 PREFIXES = {
     "fz": FZ, "fzid": ID, "org": ORG, "dct": DCTERMS, "prov": PROV, "skos": SKOS,
     "schema": SCHEMA, "eli": ELI, "qb": QB, "oa": OA, "nif": NIF, "owl": OWL,
-    "rdfs": RDFS, "xsd": XSD, "sh": SH, "void": VOID, "sd": SD, "rdf": RDF,
+    "rdfs": RDFS, "xsd": XSD, "sh": SH, "void": VOID, "sd": SD, "rdf": RDF, "fzsh": FZSH,
 }
 
 DATA_DIR = Path(str(resources.files(__name__)))
@@ -90,3 +92,73 @@ def local_id(iri: str) -> str | None:
     """The part of a resource IRI after ``ID`` (``jurisdiction/620523``), or None for other IRIs."""
     text = str(iri)
     return text[len(str(ID)):] if text.startswith(str(ID)) else None
+
+
+#: The shared named graph with the official divisions (labels, codes, levels, hierarchy).
+GAZETTEER_GRAPH = ID["graph/gazetteer"]
+#: The shared named graph with the ontology, the law list and the program scheme.
+VOCABULARY_GRAPH = ID["graph/vocabulary"]
+#: The software agent every extracted statement is attributed to (described in ``fzkg.ttl``).
+EXTRACTOR = ID["agent/fzkg-extractor"]
+#: The one RDF Data Cube data set that holds every figure (described in ``fzkg.ttl``).
+FIGURE_DATASET = ID["dataset/figures"]
+
+_REPORT_GRAPH_PREFIX = str(ID["graph/"])
+
+
+def report_id_of_graph(iri) -> str | None:
+    """The report id a named graph belongs to, or None for the shared graphs and foreign IRIs."""
+    text = str(iri)
+    if not text.startswith(_REPORT_GRAPH_PREFIX):
+        return None
+    rest = text[len(_REPORT_GRAPH_PREFIX):]
+    # report ids are content hashes; the shared graphs have word names
+    if rest and all(c in "0123456789abcdef" for c in rest):
+        return rest
+    return None
+
+
+def level_iri(level: str) -> URIRef:
+    """The individual for an administrative level (``province`` … ``township``)."""
+    return FZ[level]
+
+
+def relation_iri(relation: str) -> URIRef:
+    """The individual naming how a jurisdiction relates to an object (``studied``, ``ran`` …)."""
+    return FZ[relation]
+
+
+def law_property(relation: str) -> URIRef:
+    """The direct jurisdiction → law property for a law relation (the relation individual, punned)."""
+    return FZ[relation]
+
+
+def document_property(relation: str) -> URIRef:
+    """The direct jurisdiction → document property; ``cited`` has its own name because
+    ``fz:cited`` points at laws."""
+    return FZ.citedDocument if relation == "cited" else FZ[relation]
+
+
+def statement_iri(report_id: str, kind: str, object_key: str, start: int) -> URIRef:
+    """A qualified statement: one per report, kind, object and evidence sentence."""
+    return ID[f"statement/{stable_key(report_id, kind, object_key, str(start))}"]
+
+
+def evidence_iri(report_id: str, start: int, end: int) -> URIRef:
+    """The evidence selector of one sentence span of one report."""
+    return ID[f"report/{report_id}/evidence/{start}-{end}"]
+
+
+def observation_iri(report_id: str, start: int, end: int, what: str) -> URIRef:
+    return ID[f"observation/{stable_key(report_id, str(start), str(end), what)}"]
+
+
+def department_iri(jurisdiction_code: str, name: str) -> URIRef:
+    """An organisation named within a jurisdiction (``司法局`` alone names one in every county)."""
+    return ID[f"jurisdiction/{jurisdiction_code}/organization/{stable_key(name)}"]
+
+
+def skolem_iri(scope: str, label: str) -> URIRef:
+    """A stable IRI standing in for a blank node of a shared graph (``scope`` names the graph), so
+    that reloading the graph gives the same triples instead of fresh blank nodes."""
+    return ID[f".well-known/genid/{scope}/{label}"]

@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except CommandError as error:
-        print(f"fzkg {args.command}: {error}", file=sys.stderr)
+        # one line: a parser's multi-line diagnostics are cut to their first line
+        message = str(error).strip().splitlines()[0] if str(error).strip() else "failed"
+        print(f"fzkg {args.command}: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

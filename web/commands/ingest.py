@@ -1,0 +1,71 @@
+"""``fzkg ingest [PATH…]``: read reports into the graph store and the full-text index."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ingest.batch import ingest_paths
+from ingest.datadir import DataDir
+from web.cli import add_data_option
+
+#: The embedded corpus, used when no path is given.
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+def default_corpus() -> Path:
+    """The embedded corpus, as a relative path when run from the project (sources read "corpus/…")."""
+    relative = Path(os.path.relpath(DEFAULT_CORPUS))
+    return DEFAULT_CORPUS if relative.parts[:1] == ("..",) else relative
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("ingest", help="read reports into the knowledge graph and the search index",
+                                   description="Read report files (.txt .html .docx .pdf) or folders of them. "
+                                   "Re-ingesting a report replaces its facts; a bad file is listed and skipped.")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the embedded corpus)")
+    parser.add_argument("--engine", default=None, help="full-text engine for a new data directory (default: whoosh)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_data_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool = False):
+    """Ingest into graph and index together, so both always hold the same reports."""
+    from search.index import SearchIndex
+
+    settings = datadir.settings()
+    if engine and settings.get("engine") not in (None, engine) and datadir.exists():
+        from web.cli import CommandError
+        raise CommandError(f"{datadir.root} was built with engine {settings['engine']!r}; "
+                           f"use a new --data directory for {engine!r}")
+    if engine or "engine" not in settings:
+        settings["engine"] = engine or settings.get("engine", "whoosh")
+        datadir.root.mkdir(parents=True, exist_ok=True)
+        datadir.save_settings(settings)
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = tqdm(unit="report", file=sys.stderr)
+    with SearchIndex.open(datadir, create=True) as index:
+        result = ingest_paths(paths or [default_corpus()], datadir, sinks=[index],
+                              progress=(lambda path: bar.update(1)) if bar else None)
+    if bar:
+        bar.close()
+    return result
+
+
+def run(args) -> int:
+    datadir = DataDir.at(args.data)
+    result = run_ingest(args.paths, datadir, engine=args.engine, quiet=args.quiet)
+    print(f"ingested {len(result.ingested)} report(s) into {datadir.root}"
+          + (f", replaced {len(result.removed)} older version(s)" if result.removed else ""))
+    for report in result.ingested:
+        for note in report.notes:
+            print(f"note: {report.source}: {note}")
+    if result.failures:
+        print(f"{len(result.failures)} file(s) failed:", file=sys.stderr)
+        for failure in result.failures:
+            print(f"  {failure}", file=sys.stderr)
+        return 1
+    return 0

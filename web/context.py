@@ -1,0 +1,71 @@
+"""What every page and API of one running service shares: the data directory, the graph store
+(read-only) and the search index, reopened when an ingest changes the data."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from ingest.datadir import DataDir
+from ingest.store import GraphStore
+
+EXTENSION = "fzkg"
+
+
+@dataclass
+class ServiceContext:
+    datadir: DataDir
+    #: SPARQL deadline (seconds) and result cap for the endpoint and the query editor
+    deadline: float = 30.0
+    result_cap: int = 10000
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stamp: float | None = field(default=None, repr=False)
+    _graph: GraphStore | None = field(default=None, repr=False)
+    _index: object | None = field(default=None, repr=False)
+
+    def _data_stamp(self) -> float | None:
+        registry = self.datadir.registry_file
+        return registry.stat().st_mtime if registry.exists() else None
+
+    def _refresh(self) -> None:
+        stamp = self._data_stamp()
+        if stamp != self._stamp:
+            self.close()
+            self._stamp = stamp
+
+    @property
+    def graph(self) -> GraphStore:
+        """The graph store, read-only; a new ingest is seen on the next request."""
+        with self._lock:
+            self._refresh()
+            if self._graph is None:
+                self._graph = GraphStore.open(self.datadir.graph, read_only=True)
+            return self._graph
+
+    @property
+    def index(self):
+        """The full-text index (:class:`search.index.SearchIndex`)."""
+        from search.index import SearchIndex
+
+        with self._lock:
+            self._refresh()
+            if self._index is None:
+                self._index = SearchIndex.open(self.datadir)
+            return self._index
+
+    def version(self) -> str:
+        return self.datadir.version()
+
+    def close(self) -> None:
+        if self._graph is not None:
+            self._graph.close()
+            self._graph = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
+def service() -> ServiceContext:
+    """The context of the app handling the current request."""
+    return current_app.extensions[EXTENSION]
