@@ -21,6 +21,8 @@ ZONE_WEIGHT = {"title": 6, "source": 6, "signature": 6, "statement": 4, "documen
 SELF_LEVEL_BONUS = 5
 #: Bonus for each parent of a division that the text also names.
 PARENT_SUPPORT = 2
+#: How many of the tied divisions an ambiguity note names.
+NOTE_ALTERNATIVES = 5
 #: Self-reference levels and the division levels they fit ("我市" fits a county-level city too).
 FITS = {"county": {"county"}, "district": {"district"}, "township": {"township"},
         "city": {"city", "county"}, "province": {"province"}}
@@ -112,8 +114,10 @@ def extract_jurisdiction(report: Report, gazetteer: Gazetteer | None = None) -> 
         basis="score %.0f" % best_score, evidence=sentence.evidence if sentence else None,
     )
     if tied:
+        shown = [best] + tied[:NOTE_ALTERNATIVES - 1]
+        more = len(tied) + 1 - len(shown)
         report.notes.append(
-            f"jurisdiction {best.name} is ambiguous: the text fits "
-            + ", ".join(f"{p.name} ({p.code})" for p in [best] + tied)
-            + f"; chose {best.code} by lowest code")
+            f"jurisdiction {best.name} is ambiguous: the text fits {len(tied) + 1} divisions ("
+            + ", ".join(f"{p.code} {'/'.join(x.name for x in gazetteer.chain(p)[:-1])}" for p in shown)
+            + (f" and {more} more" if more else "") + f"); chose {best.code}, the lowest code")
     return report
