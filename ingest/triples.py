@@ -134,9 +134,20 @@ class _ReportWriter:
         if publisher.evidence:
             self.add(self.subject, FZ.publisherEvidence, self.evidence(publisher.evidence))
 
+    def mention_span(self, node: URIRef, start: int, end: int) -> None:
+        """Where the mention itself stands (inside its evidence sentence), for highlighting."""
+        self.add(node, FZ.mentionStart, Literal(start, datatype=XSD.nonNegativeInteger))
+        self.add(node, FZ.mentionEnd, Literal(end, datatype=XSD.nonNegativeInteger))
+
     def statement(self, cls: URIRef, kind: str, object_key: str, obj: URIRef, relation: str,
-                  evidence: Evidence, written: str | None = None, canonical: str | None = None) -> URIRef:
-        node = statement_iri(self.report.id, kind, object_key, evidence.start)
+                  evidence: Evidence, span: tuple[int, int], written: str | None = None,
+                  canonical: str | None = None) -> URIRef:
+        """One statement per mention: two mentions of an act in one sentence are two statements."""
+        evidence_node = self.evidence(evidence)
+        if not evidence.start <= span[0] < span[1] <= evidence.end:
+            raise ValueError(f"mention {span} of {self.report.source} lies outside its sentence "
+                             f"{evidence.start}-{evidence.end}")
+        node = statement_iri(self.report.id, kind, object_key, span[0])
         self.add(node, RDF.type, cls)
         self.add(node, FZ.jurisdiction, self.jurisdiction)
         self.add(node, FZ.object, obj)
@@ -144,11 +155,12 @@ class _ReportWriter:
         if self.report.year is not None:
             self.add(node, FZ.year, Literal(self.report.year, datatype=XSD.integer))
         self.add(node, FZ.report, self.subject)
-        self.add(node, FZ.evidence, self.evidence(evidence))
+        self.add(node, FZ.evidence, evidence_node)
         self.add(node, PROV.wasDerivedFrom, self.subject)
         self.add(node, PROV.wasAttributedTo, EXTRACTOR)
         if written and written != canonical:
             self.add(node, FZ.writtenAs, _zh(written))
+        self.mention_span(node, *span)
         return node
 
     def law_mentions(self) -> None:
@@ -164,7 +176,7 @@ class _ReportWriter:
                 self.add(law, RDFS.label, _zh(mention.title))
                 self.add(law, FZ.rank, Literal(mention.rank or "unknown"))
             self.statement(FZ.LawMention, f"law/{mention.relation}", key, law, mention.relation,
-                           mention.evidence, mention.written, mention.title)
+                           mention.evidence, (mention.start, mention.end), mention.written, mention.title)
             self.add(self.jurisdiction, law_property(mention.relation), law)
 
     def document_mentions(self) -> None:
@@ -174,7 +186,7 @@ class _ReportWriter:
             self.add(document, DCTERMS.title, _zh(mention.title))
             self.add(document, RDFS.label, _zh(mention.title))
             self.statement(FZ.DocumentMention, f"document/{mention.relation}", mention.title, document,
-                           mention.relation, mention.evidence)
+                           mention.relation, mention.evidence, (mention.start, mention.end))
             self.add(self.jurisdiction, document_property(mention.relation), document)
 
     def program_mentions(self) -> None:
@@ -182,7 +194,7 @@ class _ReportWriter:
             # the program itself is described by the program scheme in the vocabulary graph
             program = program_iri(mention.key)
             self.statement(FZ.ProgramMention, "program", mention.key, program, "ran",
-                           mention.evidence, mention.written, mention.name)
+                           mention.evidence, (mention.start, mention.end), mention.written, mention.name)
             self.add(self.jurisdiction, FZ.ranProgram, program)
 
     def initiative_mentions(self) -> None:
@@ -192,7 +204,7 @@ class _ReportWriter:
             self.add(initiative, SKOS.prefLabel, _zh(mention.name))
             self.add(initiative, SKOS.inScheme, FZ.InitiativeScheme)
             self.statement(FZ.InitiativeMention, "initiative", mention.name, initiative, "ran",
-                           mention.evidence)
+                           mention.evidence, (mention.start, mention.end))
             self.add(self.jurisdiction, FZ.ranInitiative, initiative)
 
     def figures(self) -> None:
@@ -212,6 +224,8 @@ class _ReportWriter:
             if self.report.year is not None:
                 self.add(node, FZ.refPeriod, Literal(f"{self.report.year:04d}", datatype=XSD.gYear))
             self.add(node, FZ.evidence, self.evidence(figure.evidence))
+            if figure.end:
+                self.mention_span(node, figure.start, figure.end)
             self.add(node, FZ.report, self.subject)
             self.add(node, PROV.wasDerivedFrom, self.subject)
             self.add(node, PROV.wasAttributedTo, EXTRACTOR)

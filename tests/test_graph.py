@@ -59,15 +59,19 @@ def gangu_report() -> Report:
         publisher=Publisher("甘谷县人民政府", "government"),
         laws=[
             LawMention(yellow_river.title, yellow_river.title, "studied", yellow_river.rank,
-                       yellow_river.key, study, listed=True),
+                       yellow_river.key, study, True, *span_of(original, "《中华人民共和国黄河保护法》")),
             LawMention("天水市海绵城市建设管理条例", "天水市海绵城市建设管理条例", "studied", "地方性法规",
-                       stable_key("天水市海绵城市建设管理条例"), study, listed=False),
+                       stable_key("天水市海绵城市建设管理条例"), study, False,
+                       *span_of(original, "《天水市海绵城市建设管理条例》")),
         ],
         documents=[DocumentMention("2024年甘谷县法治政府建设工作要点", "issued",
-                                   sentence_with(original, "《2024年甘谷县法治政府建设工作要点》"))],
+                                   sentence_with(original, "《2024年甘谷县法治政府建设工作要点》"),
+                                   *span_of(original, "《2024年甘谷县法治政府建设工作要点》"))],
         programs=[ProgramMention("八五普法", "bawu-pufa", "“八五”普法规划",
-                                 sentence_with(original, "深入实施“八五”普法规划"))],
-        initiatives=[InitiativeMention("乡村振兴 法治同行", sentence_with(original, "“乡村振兴 法治同行”活动"))],
+                                 sentence_with(original, "深入实施“八五”普法规划"),
+                                 *span_of(original, "“八五”普法规划"))],
+        initiatives=[InitiativeMention("乡村振兴 法治同行", sentence_with(original, "“乡村振兴 法治同行”活动"),
+                                       *span_of(original, "乡村振兴 法治同行"))],
         figures=[Figure("村(社区)公共法律服务工作室", 415, "个", False, stations,
                         *span_of(original, "415个"))],
     )
@@ -82,7 +86,8 @@ def sheqi_report() -> Report:
                                   parents=[Place("河南省", "410000", "province"),
                                            Place("南阳市", "411300", "city", "410000")]),
         laws=[LawMention("河南省重大行政决策程序规定", "河南省重大行政决策程序规定", "applied", "规章",
-                         stable_key("河南省重大行政决策程序规定"), decision)],
+                         stable_key("河南省重大行政决策程序规定"), decision, False,
+                         *span_of(original, "《河南省重大行政决策程序规定》"))],
     )
 
 

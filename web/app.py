@@ -39,6 +39,9 @@ def create_app(data: str | os.PathLike | None = None, *, deadline: float | None 
     except ImportError:  # the endpoint module is optional while it is being built
         sparql_blueprint = None
     if sparql_blueprint is not None:
+        from web.pages.editor import query_editor_hook
+
+        # a browser that opens /sparql without a query lands in the query editor
         app.register_blueprint(sparql_blueprint(context.datadir, deadline=context.deadline,
-                                                result_cap=context.result_cap))
+                                                result_cap=context.result_cap, query_editor=query_editor_hook))
     return app

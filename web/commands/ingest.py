@@ -1,6 +1,7 @@
 """``fzkg ingest [PATH…]``: read reports into the graph store and the full-text index."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -26,11 +27,22 @@ def register(subparsers) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the embedded corpus)")
     parser.add_argument("--engine", default=None, help="full-text engine for a new data directory (default: whoosh)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--workers", type=_positive, default=None, metavar="N",
+                        help="processes reading and extracting files (default: one per core, none for fewer "
+                        "than 32 files; 1: no extra process)")
     add_data_option(parser)
     parser.set_defaults(handler=run)
 
 
-def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool = False):
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool = False,
+               workers: int | None = None):
     """Ingest into graph and index together, so both always hold the same reports."""
     from search.index import SearchIndex
 
@@ -49,7 +61,7 @@ def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool =
         bar = tqdm(unit="report", file=sys.stderr)
     with SearchIndex.open(datadir, create=True) as index:
         result = ingest_paths(paths or [default_corpus()], datadir, sinks=[index],
-                              progress=(lambda path: bar.update(1)) if bar else None)
+                              progress=(lambda path: bar.update(1)) if bar else None, workers=workers)
     if bar:
         bar.close()
     return result
@@ -57,7 +69,7 @@ def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool =
 
 def run(args) -> int:
     datadir = DataDir.at(args.data)
-    result = run_ingest(args.paths, datadir, engine=args.engine, quiet=args.quiet)
+    result = run_ingest(args.paths, datadir, engine=args.engine, quiet=args.quiet, workers=args.workers)
     print(f"ingested {len(result.ingested)} report(s) into {datadir.root}"
           + (f", replaced {len(result.removed)} older version(s)" if result.removed else ""))
     for report in result.ingested:
