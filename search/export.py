@@ -72,11 +72,18 @@ def render(table: Table, name: str) -> str:
     return FORMATS[name].render(table)
 
 
+#: A text cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # a leading apostrophe makes Excel and LibreOffice show the text instead of evaluating it
+        return "'" + value
     return str(value)
 
 

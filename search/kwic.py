@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.engine import SearchEngine
-from search.query import Node, normalise
+from search.query import QUOTE, Node, normalise
 
 KWIC_SORTS = ("position", "left", "right", "year", "jurisdiction")
 
@@ -114,3 +114,15 @@ def concordance(engine: SearchEngine, phrase: str, *, width: int = 20, sort: str
     return Concordance(phrase=needle, total=len(found), lines=lines,
                        distribution={name: sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
                                      for name, counter in distribution.items()})
+
+
+def phrase_argument(argument: str) -> str:
+    """A concordance phrase as typed: people quote phrases out of habit, so one pair of outer quote
+    marks (any character that normalises to '"') is dropped.
+
+    >>> phrase_argument("“兴法铺子”")
+    '兴法铺子'
+    """
+    if len(argument) > 2 and normalise(argument[0]) == QUOTE == normalise(argument[-1]):
+        return argument[1:-1]
+    return argument

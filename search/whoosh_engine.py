@@ -12,15 +12,17 @@ Fields of a document:
 ``meta``      the small metadata fields (stored).
 
 Phrase search, exact by construction: a report can contain the phrase only if it contains every
-bigram of it (every character, for a one-character phrase), so an AND of those terms gives the
-candidates cheaply; each candidate is then checked with a byte search of the phrase's UTF-8 in the
-``text`` column. UTF-8 is self-synchronising, so a byte match is always a character match. We do
+bigram of it (every character, for a one-character phrase), so intersecting those postings,
+rarest first, gives the candidates cheaply; each candidate is then checked with a byte search of
+the phrase's UTF-8 in the ``text`` column. UTF-8 is self-synchronising, so a byte match is always a character match. We do
 not ask Whoosh for positional phrase queries: decoding positions in pure Python is what made
 phrase search slow, and a substring test on the stored text is both faster and exact whatever
 the segmentation. Whether an occurrence crosses a word boundary plays no part.
 
 Boolean queries are evaluated as sets of document numbers (phrases verified, filters checked on
-the cached metadata), then Whoosh scores the words and phrase bigrams within that set.
+the cached metadata); then Whoosh ranks that set with BM25F over the positive words and, for each
+positive phrase, its rarest bigram. Facets are counted over the whole set from the cached
+metadata, and snippets are cut only for the page shown.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh import writing
 from whoosh.analysis import Token, Tokenizer
 from whoosh.columns import CompressedBytesColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
@@ -41,6 +44,12 @@ from search.document import IndexDoc
 from search.engine import FACETS, SORTS, Hit, IndexNotFound, SearchEngine, SearchResult
 from search.highlight import match_spans, occurrences, snippet_html
 from search.query import FILTERS, And, Node, Not, Or, Phrase, Word, filter_matches, positive_leaves
+
+
+#: Memory of the index writer's posting pool, in MB.
+WRITER_MEMORY_MB = 256
+#: Segments an index may hold before a commit merges the small ones (Whoosh's MERGE_SMALL).
+MAX_UNMERGED_SEGMENTS = 12
 
 
 class WordTokenizer(Tokenizer):
@@ -111,13 +120,14 @@ def schema() -> Schema:
 VERIFY_DIRECTLY = 64
 
 
-def phrase_candidates(phrase: str) -> wq.Query:
-    """A query every report containing ``phrase`` matches (and few others)."""
+def _phrase_score_query(phrase: str, searcher) -> wq.Query:
+    """What ranks reports that contain ``phrase``: the frequency of its rarest bigram (its own
+    character for one character). That bounds the phrase's frequency and follows it closely; a
+    single term lets Whoosh skip blocks, where an AND of every bigram scored all candidates."""
     if len(phrase) == 1:
         return wq.Term("chars", phrase)
-    grams = dict.fromkeys(phrase[i:i + 2] for i in range(len(phrase) - 1))
-    terms = [wq.Term("bigrams", gram) for gram in grams]
-    return terms[0] if len(terms) == 1 else wq.And(terms)
+    grams = {phrase[i:i + 2] for i in range(len(phrase) - 1)}
+    return wq.Term("bigrams", min(grams, key=lambda gram: (searcher.doc_frequency("bigrams", gram), gram)))
 
 
 def _word_query(word: Word) -> wq.Query:
@@ -230,10 +240,10 @@ class _Evaluation:
         raise TypeError(f"not a query node: {node!r}")
 
 
-def _scoring_query(node: Node) -> wq.Query | None:
+def _scoring_query(node: Node, searcher) -> wq.Query | None:
     parts = []
     for leaf in dict.fromkeys(positive_leaves(node)):
-        parts.append(phrase_candidates(leaf.text) if isinstance(leaf, Phrase) else _word_query(leaf))
+        parts.append(_phrase_score_query(leaf.text, searcher) if isinstance(leaf, Phrase) else _word_query(leaf))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.Or(parts)
@@ -264,7 +274,9 @@ class WhooshEngine(SearchEngine):
 
     def _writing(self):
         if self._writer is None:
-            self._writer = self._index.writer()
+            # a larger in-memory pool means fewer sorted runs to merge at commit
+            self._writer = self._index.writer(limitmb=WRITER_MEMORY_MB)
+            self._pending: set[str] = set()  # ids written by this writer, not yet visible to readers
         return self._writer
 
     def add(self, docs: Iterable[IndexDoc]) -> int:
@@ -272,13 +284,21 @@ class WhooshEngine(SearchEngine):
 
         parts = default_segmenter().parts
         writer = self._writing()
+        known = self._current().by_id
         count = 0
         for doc in docs:
+            # update_document searches for the old version first; a new report has none
+            if doc.report_id in self._pending:
+                # an id is the hash of the text: the same report again in one batch. Whoosh's
+                # update_document cannot see documents of its own unfinished writer, so skip it.
+                continue
+            store = writer.update_document if doc.report_id in known else writer.add_document
+            self._pending.add(doc.report_id)
             words = []
             for token in doc.tokens:
                 words.append(token.text)
                 words.extend(parts(token.text))
-            writer.update_document(
+            store(
                 report_id=doc.report_id,
                 words=words,
                 bigrams=doc.text,
@@ -302,7 +322,10 @@ class WhooshEngine(SearchEngine):
     def commit(self) -> None:
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            writer.commit()
+            # Merging segments at every commit rewrote the whole index again and again as it grew
+            # (one merge took 11 minutes at 8,000 reports); merge only once segments pile up.
+            segments = len(self._index._segments())
+            writer.commit(mergetype=None if segments >= MAX_UNMERGED_SEGMENTS else writing.NO_MERGE)
         self._refresh()
 
     # --- reading ---------------------------------------------------------------------------------
@@ -335,7 +358,7 @@ class WhooshEngine(SearchEngine):
             first, last = 0, total
         else:
             first, last = (page - 1) * page_size, page * page_size
-        scoring = _scoring_query(query)
+        scoring = _scoring_query(query, view.searcher)
         if sort == "relevance":
             ranked, scores = self._ranked(view, scoring, matched, min(last, total))
         else:

@@ -141,3 +141,11 @@ def test_extract_json_shape(capsys):
     law = data["laws"][0]
     assert set(law) >= {"title", "written", "relation", "evidence"}
     assert set(data["figures"][0]) == {"what", "value", "unit", "approx", "evidence"}
+
+
+def test_a_file_named_twice_in_one_batch_is_indexed_once(tmp_path, capsys):
+    report = CORPUS / "2024-甘肃省-甘谷县-法治政府建设工作总结.txt"
+    code, _, _ = fzkg(capsys, "ingest", "--quiet", "--data", str(tmp_path), str(report), str(report))
+    assert code == 0
+    code, out, _ = fzkg(capsys, "search", "--data", str(tmp_path), "--format", "json", '"法律明白人"')
+    assert json.loads(out)["total"] == 1

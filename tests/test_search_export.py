@@ -71,3 +71,17 @@ def test_json_wraps_rows_with_provenance_and_extra_keys():
 def test_empty_table_is_a_header():
     assert render(table([]), "csv") == BOM + "report,left,hit,right,year,query,data_version,exported_at\r\n"
     assert json.loads(render(table([]), "json"))["lines"] == []
+
+
+def test_text_that_looks_like_a_formula_is_not_exported_as_one():
+    from search.export import Table, render
+
+    table = Table(columns=["left", "count"], rows=[{"left": "=HYPERLINK(\"http://x\")", "count": -3}],
+                  provenance={})
+    import csv
+    import io
+
+    header, row = list(csv.reader(io.StringIO(render(table, "csv").lstrip("\ufeff"))))[:2]
+    cells = dict(zip(header, row))
+    assert cells["left"] == "'=HYPERLINK(\"http://x\")"
+    assert cells["count"] == "-3"  # numbers keep their sign

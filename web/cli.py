@@ -44,4 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the importable module's main, so commands raise the CommandError it catches
+    from web import cli
+
+    sys.exit(cli.main())

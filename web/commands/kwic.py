@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 
 from search.export import FORMATS, Table, provenance, render
-from search.kwic import KWIC_SORTS, Concordance
-from ingest.normalize import normalise
-from search.query import QUOTE, QueryError
+from search.kwic import KWIC_SORTS, Concordance, phrase_argument
+from search.query import QueryError
 from web.cli import CommandError, add_data_option
 from web.commands.search import display_width, open_index, write
 
@@ -33,15 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _phrase(argument: str) -> str:
-    # People quote phrases out of habit; any quote character that normalises to '"' counts.
-    if len(argument) > 2 and normalise(argument[0]) == QUOTE == normalise(argument[-1]):
-        return argument[1:-1]
-    return argument
-
 
 def run(args: argparse.Namespace) -> int:
-    phrase = _phrase(args.phrase)
+    phrase = phrase_argument(args.phrase)
     if not phrase:
         raise CommandError("empty phrase")
     if args.width < 0:

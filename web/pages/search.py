@@ -26,6 +26,7 @@ from ingest.normalize import normalise
 from search.engine import FACETS, SORTS, IndexNotFound
 from search.export import Table, provenance
 from search.highlight import snippet_text
+from search.kwic import phrase_argument
 from search.kwic import KWIC_SORTS
 from search.query import QUOTE, QueryError, explain, parse, positive_leaves
 from web.commands.kwic import LINE_COLUMNS
@@ -234,7 +235,7 @@ def create_blueprint(context) -> Blueprint:
     def kwic():
         fmt = requested_format(FORMATS)
         raw = request.args.get("q", "")
-        phrase = strip_quotes(raw.strip())
+        phrase = phrase_argument(raw.strip())
         width = int_arg("width", 20, minimum=0, maximum=MAX_WIDTH)
         sort = choice_arg("sort", KWIC_SORTS, "position")
         sample = int_arg("sample", None, minimum=1, maximum=MAX_SAMPLE)
@@ -291,10 +292,4 @@ def create_blueprint(context) -> Blueprint:
 
     return blueprint
 
-
-def strip_quotes(argument: str) -> str:
-    # As `fzkg kwic` does: people quote phrases out of habit, and any quote character counts.
-    if len(argument) > 2 and normalise(argument[0]) == QUOTE == normalise(argument[-1]):
-        return argument[1:-1]
-    return argument
 
