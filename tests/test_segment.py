@@ -61,3 +61,49 @@ def test_parts_are_dictionary_words_inside_a_longer_word(segmenter):
     assert "明白人" in parts and "法律" in parts
     assert "法律明白人" not in parts and "律明" not in parts
     assert segmenter.parts("法治") == ()
+
+
+# --- the faster segmenter must cut exactly as jieba does ------------------------------------------
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.segment import Segmenter, available_backends
+from ingest.vocab import user_words
+
+fast_only = pytest.mark.skipif("jieba-fast-dat" not in available_backends(),
+                               reason="jieba-fast-dat is not installed (pip install 'fzkg[fast]')")
+
+
+@pytest.fixture(scope="module")
+def segmenter_pair():
+    words = user_words()
+    return Segmenter(words, backend="jieba"), Segmenter(words, backend="jieba-fast-dat")
+
+
+@fast_only
+def test_fast_segmenter_cuts_the_corpus_exactly_as_jieba(segmenter_pair):
+    from conftest import CORPUS
+
+    plain, fast = segmenter_pair
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert fast.tokens(text) == plain.tokens(text), path.name
+
+
+_CORPUS_CHARACTERS = sorted(set("".join(p.read_text(encoding="utf-8") for p in
+                                        __import__("conftest").CORPUS.glob("*.txt"))))
+
+
+@fast_only
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_CORPUS_CHARACTERS + list("abcXYZ0123456789.%-_ +#&\t")), max_size=60))
+def test_fast_segmenter_cuts_any_text_exactly_as_jieba(segmenter_pair, text):
+    plain, fast = segmenter_pair
+    assert fast.tokens(text) == plain.tokens(text)
+    assert fast.parts("法律明白人") == plain.parts("法律明白人")
+
+
+def test_unknown_segmenter_is_refused():
+    with pytest.raises(ValueError, match="unknown segmenter"):
+        Segmenter(backend="hanlp")
