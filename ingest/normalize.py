@@ -72,8 +72,13 @@ _PUBLICATION_LINE = re.compile(r"发布时间|发布日期|发文日期|成文�
 _SEPARATORS = re.compile(r"[\s|｜/\\·•・>»_\-—,，、;；:：]*")
 
 
+#: A line made only of page furniture (footer, share bar, breadcrumbs) is short; the long lines
+#: are the report's paragraphs, and running every item regex over them was most of this step.
+MAX_BOILERPLATE_LINE = 300
+
+
 def _is_boilerplate_line(line: str) -> bool:
-    if not line.strip() or _PUBLICATION_LINE.search(line):
+    if not line.strip() or len(line) > MAX_BOILERPLATE_LINE or _PUBLICATION_LINE.search(line):
         return False
     rest = line
     found = False

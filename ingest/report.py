@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 LEVELS = ("province", "city", "county", "district", "township")
 LAW_RELATIONS = ("studied", "applied", "cited")
@@ -38,9 +38,12 @@ class Sentence:
         return Evidence(self.text, self.start, self.end)
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word from segmentation: its surface (normalised) form and offsets."""
+class Token(NamedTuple):
+    """A word from segmentation: its surface (normalised) form and offsets.
+
+    A named tuple, not a dataclass: a report has thousands, and building them is on the ingest
+    path (segmenting, and unpickling reports sent back from extraction workers).
+    """
 
     text: str
     start: int

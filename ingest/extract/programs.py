@@ -7,8 +7,9 @@ end on word boundaries of the segmentation (述法 in 陈述法律意见 is not 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from ingest.extract.text import SqueezedView, find_all, quoted_spans
+from ingest.extract.text import SqueezedView, quoted_spans
 from ingest.report import ProgramMention, Report
 from ingest.vocab import Program, programs, squeeze
 
@@ -23,25 +24,27 @@ def _aligned(report: Report, start: int, end: int, starts: set[int], ends: set[i
     return start in starts and end in ends
 
 
+@lru_cache(maxsize=1)
+def _label_index() -> tuple[re.Pattern, dict[str, Program]]:
+    """One alternation of every label, longest first, so a scan finds the leftmost-longest label."""
+    by_label = {label: program for program in programs() for label in program.labels}
+    pattern = re.compile("|".join(re.escape(label) for label in sorted(by_label, key=len, reverse=True)))
+    return pattern, by_label
+
+
 def program_spans(report: Report) -> list[tuple[int, int, Program]]:
     """(start, end, program) of every program mention, offsets into the report text."""
     text = report.text
     starts = {t.start for t in report.tokens}
     ends = {t.end for t in report.tokens}
+    pattern, by_label = _label_index()
     found: list[tuple[int, int, Program]] = []
     for sentence in report.sentences:
         view = SqueezedView(text, sentence.start, sentence.end)
-        candidates = []
-        for program in programs():
-            for label in program.labels:
-                for at in find_all(view.text, label):
-                    candidates.append((at, at + len(label), program))
-        # leftmost-longest, no overlaps
-        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
-        taken_until = -1
-        for s, e, program in candidates:
-            if s < taken_until:
-                continue
+        # finditer scans left to right without overlaps; at each position the longest label wins
+        for match in pattern.finditer(view.text):
+            s, e = match.span()
+            program = by_label[match.group()]
             start, end = view.span(s, e)
             label = view.text[s:e]
             if DIGIT.match(label[0]) and (start > 0 and text[start - 1].isdigit()
@@ -50,7 +53,6 @@ def program_spans(report: Report) -> list[tuple[int, int, Program]]:
             if len(label) <= SHORT_LABEL and not _aligned(report, start, end, starts, ends):
                 continue
             found.append((start, end, program))
-            taken_until = e
         for quoted in quoted_spans(text, sentence.start, sentence.end):
             inner = squeeze(quoted.inner(text))
             for program in programs():
