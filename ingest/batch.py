@@ -29,6 +29,7 @@ from ingest.pipeline import extract_file
 from ingest.read import SUPPORTED, ReadError
 from ingest.report import Report, Token
 from ingest.store import GraphStore, graph_nquads
+from ingest.stores import open_store
 from ingest.triples import gazetteer_graph, report_graph
 from ontology import GAZETTEER_GRAPH, report_graph_iri
 
@@ -257,7 +258,7 @@ def ingest_paths(paths: Iterable[str | os.PathLike], datadir: DataDir, sinks: It
     files = list(expand_paths(paths))
     if workers is None:
         workers = 1 if len(files) < SMALL_BATCH else os.cpu_count() or 1
-    with GraphStore.open(datadir.graph) as store:
+    with open_store(datadir) as store:
         store.replace_vocabulary()
         graph = _GraphWriter(store)
         try:
@@ -302,7 +303,7 @@ def remove_reports(report_ids: Iterable[str], datadir: DataDir, sinks: Iterable[
     """Remove reports (by id) from graph, texts, registry and sinks; returns the ids removed."""
     registry = datadir.registry()
     ids = [rid for rid in report_ids if rid in registry]
-    with GraphStore.open(datadir.graph) as store:
+    with open_store(datadir) as store:
         for rid in ids:
             store.remove_report(rid)
             datadir.text_path(rid).unlink(missing_ok=True)

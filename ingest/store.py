@@ -16,6 +16,7 @@ repairs it because every write replaces the whole graph.
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import IO, Mapping
 
@@ -48,7 +49,104 @@ def graph_nquads(graph_iri: URIRef, graph: Graph) -> bytes:
     return b"".join(line[:-2] + suffix for line in ntriples.splitlines() if line.endswith(b" ."))
 
 
-class GraphStore:
+def serialize_oxigraph(store: ox.Store, fmt: str, destination: str | os.PathLike | IO[bytes] | None = None
+                       ) -> bytes | None:
+    """Write an Oxigraph store whose triples all lie in named graphs as ``fmt`` (see :meth:`Store.serialize`)."""
+    if isinstance(destination, (str, os.PathLike)):
+        destination = str(destination)
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    if fmt in DATASET_FORMATS:
+        return store.dump(destination, DATASET_FORMATS[fmt], prefixes=prefixes)
+    if fmt in GRAPH_FORMATS:
+        triples = store.query(_UNION, use_default_graph_as_union=True)
+        return ox.serialize(triples, destination, GRAPH_FORMATS[fmt], prefixes=prefixes)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+class Store(ABC):
+    """What ingest and the service need of a graph store, wherever its triples live.
+
+    :class:`GraphStore` keeps them in a local Oxigraph directory, :class:`ingest.remote_store.RemoteStore`
+    on a SPARQL 1.1 server; :func:`ingest.stores.open_store` opens the one a data directory uses.
+    Every write replaces or adds whole named graphs; every query sees the union of the project's
+    named graphs as its default graph, with the project prefixes predeclared.
+    """
+
+    @property
+    @abstractmethod
+    def read_only(self) -> bool: ...
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def replace_graphs(self, graphs: Mapping[URIRef, Graph]) -> None:
+        """Make each named graph hold exactly the triples given for it."""
+
+    @abstractmethod
+    def add_to_graph(self, graph_iri: URIRef, graph: Graph) -> None:
+        """Add triples to a shared named graph (the gazetteer); triples already there stay single."""
+
+    @abstractmethod
+    def load_nquads(self, data: bytes) -> None:
+        """Add N-Quads of any number of named graphs (as :func:`graph_nquads` makes them)."""
+
+    @abstractmethod
+    def remove_report(self, report_id: str) -> None: ...
+
+    def replace_reports(self, graphs: Mapping[str, Graph]) -> None:
+        """Store many reports' graphs (report id → graph) in one load."""
+        self.replace_graphs({report_graph_iri(report_id): graph for report_id, graph in graphs.items()})
+
+    def replace_report(self, report_id: str, graph: Graph) -> None:
+        """Store one report's graph, dropping whatever the report's named graph held before."""
+        self.replace_reports({report_id: graph})
+
+    def replace_vocabulary(self, graph: Graph | None = None) -> None:
+        """Reload the vocabulary graph (ontology, law list, programs) from the shipped files."""
+        if graph is None:
+            from ingest.triples import vocabulary_graph
+
+            graph = vocabulary_graph()
+        self.replace_graphs({VOCABULARY_GRAPH: graph})
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def report_ids(self) -> list[str]:
+        """Ids of the reports that have a named graph, sorted."""
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of triples summed over the project's graphs (a triple in two graphs counts twice)."""
+
+    @abstractmethod
+    def graph_size(self, graph_iri: URIRef) -> int: ...
+
+    @abstractmethod
+    def query(self, sparql: str, init_bindings: Mapping | None = None) -> Result:
+        """Run a SPARQL query over the union of the named graphs; rows as rdflib gives them."""
+
+    @abstractmethod
+    def serialize(self, fmt: str, destination: str | os.PathLike | IO[bytes] | None = None) -> bytes | None:
+        """Write the store as ``fmt`` (one of :data:`FORMATS`); returns bytes without a destination.
+
+        Dataset formats (trig, nquads, jsonld) keep the named graphs; graph formats (turtle, nt)
+        write the union of all graphs with each triple once.
+        """
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class GraphStore(Store):
     """The project's RDF store at ``path``; open it with :meth:`open` and close it (or use ``with``)."""
 
     def __init__(self, path: Path, store: ox.Store, read_only: bool):
@@ -105,25 +203,9 @@ class GraphStore:
             store.remove_graph(ox.NamedNode(str(graph_iri)))
         self._bulk_add(graphs)
 
-    def replace_reports(self, graphs: Mapping[str, Graph]) -> None:
-        """Store many reports' graphs (report id → graph) in one bulk load."""
-        self.replace_graphs({report_graph_iri(report_id): graph for report_id, graph in graphs.items()})
-
-    def replace_report(self, report_id: str, graph: Graph) -> None:
-        """Store one report's graph, dropping whatever the report's named graph held before."""
-        self.replace_reports({report_id: graph})
-
     def add_to_graph(self, graph_iri: URIRef, graph: Graph) -> None:
         """Add triples to a shared named graph (the gazetteer); triples already there stay single."""
         self._bulk_add({graph_iri: graph})
-
-    def replace_vocabulary(self, graph: Graph | None = None) -> None:
-        """Reload the vocabulary graph (ontology, law list, programs) from the shipped files."""
-        if graph is None:
-            from ingest.triples import vocabulary_graph
-
-            graph = vocabulary_graph()
-        self.replace_graphs({VOCABULARY_GRAPH: graph})
 
     def load_nquads(self, data: bytes) -> None:
         """Add N-Quads (of any number of named graphs) with one bulk load.
@@ -171,15 +253,7 @@ class GraphStore:
         Dataset formats (trig, nquads, jsonld) keep the named graphs; graph formats (turtle, nt)
         write the union of all graphs with each triple once.
         """
-        if isinstance(destination, (str, os.PathLike)):
-            destination = str(destination)
-        prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-        if fmt in DATASET_FORMATS:
-            return self._store.dump(destination, DATASET_FORMATS[fmt], prefixes=prefixes)
-        if fmt in GRAPH_FORMATS:
-            triples = self._store.query(_UNION, use_default_graph_as_union=True)
-            return ox.serialize(triples, destination, GRAPH_FORMATS[fmt], prefixes=prefixes)
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return serialize_oxigraph(self._store, fmt, destination)
 
     # -- lifetime --------------------------------------------------------------------------
 
@@ -192,9 +266,3 @@ class GraphStore:
         self._dataset.close()
         self._dataset = None
         self._store = None
-
-    def __enter__(self) -> "GraphStore":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()

@@ -103,7 +103,19 @@ EXTRACTOR = ID["agent/fzkg-extractor"]
 #: The one RDF Data Cube data set that holds every figure (described in ``fzkg.ttl``).
 FIGURE_DATASET = ID["dataset/figures"]
 
-_REPORT_GRAPH_PREFIX = str(ID["graph/"])
+#: Every named graph the project writes lies under this IRI (reports, gazetteer, vocabulary); a
+#: shared SPARQL server may hold other graphs besides (Virtuoso keeps its own configuration there).
+GRAPH_NAMESPACE = ID["graph/"]
+#: IRI schemes through which Virtuoso lets a SPARQL query call SQL functions and stored procedures
+#: (``bif:`` built-ins, ``sql:`` procedures); none of them is SPARQL 1.1.
+SQL_CALL_SCHEMES = ("bif:", "sql:")
+
+_REPORT_GRAPH_PREFIX = str(GRAPH_NAMESPACE)
+
+
+def is_project_graph(iri) -> bool:
+    """True for the named graphs the project writes (see :data:`GRAPH_NAMESPACE`)."""
+    return str(iri).startswith(_REPORT_GRAPH_PREFIX)
 
 
 def report_id_of_graph(iri) -> str | None:

@@ -116,7 +116,8 @@ class SearchEngine(abc.ABC):
 
 
 #: engine name → "module:Class"; imported only when that engine is opened
-_ENGINES: dict[str, str] = {"whoosh": "search.whoosh_engine:WhooshEngine"}
+_ENGINES: dict[str, str] = {"whoosh": "search.whoosh_engine:WhooshEngine",
+                            "tantivy": "search.tantivy_engine:TantivyEngine"}
 
 
 def register_engine(name: str, target: str) -> None:

@@ -366,10 +366,11 @@ class Timeline:
 CASCADE_COLUMNS = ["jurisdiction", "code", "level", "province", "first_year", "report", "start", "end", "evidence"]
 
 
-def adoption_timeline(store, program_or_initiative: str | Iterable[str]) -> Timeline:
+def adoption_timeline(store, program_or_initiative: str | Iterable[str], summaries=None) -> Timeline:
     """First-mention year per jurisdiction of a program or initiative (one IRI, or several that
     name the same thing), with that year's evidence, and cumulative counts by year and by
-    province.
+    province. With ``summaries`` (:class:`search.summaries.SummaryStore`, current for the
+    store's reports) the statements are read from it instead of the graph: the same timeline.
 
     >>> timeline = adoption_timeline(store, str(program_iri("falv-mingbairen")))   # doctest: +SKIP
     >>> [(r["jurisdiction"], r["first_year"]) for r in timeline.rows]            # doctest: +SKIP
@@ -377,7 +378,12 @@ def adoption_timeline(store, program_or_initiative: str | Iterable[str]) -> Time
     """
     iris = [program_or_initiative] if isinstance(program_or_initiative, str) else list(program_or_initiative)
     first: dict[str, dict] = {}
-    for row in _query(store, "adoption_timeline.rq", {("object",): [(URIRef(i),) for i in iris]}):
+    if summaries is not None:
+        # only each jurisdiction's first-year statements: all the loop below keeps of the others
+        rows = summaries.timeline_rows(iris)
+    else:
+        rows = _query(store, "adoption_timeline.rq", {("object",): [(URIRef(i),) for i in iris]})
+    for row in rows:
         j, year = str(row.j), int(row.year)
         entry = first.get(j)
         if entry is None or year < entry["first_year"]:

@@ -8,6 +8,9 @@ the tests compute what they expect from the documents, and only rely on these fa
 metadata: 四川省 holds a county and a township, and every filter in ``test_field_filters`` selects
 something. ``test_search_pipeline.py`` already runs the full pipeline once.
 
+Every engine is held to the same tests: the session fixture ``engine_name`` runs each test that
+uses it (or ``datadir``, ``index``, ``engine``) once per engine in :data:`ENGINES`.
+
 Import the fixtures into a test module with ``from conftest_search import *``.
 """
 from __future__ import annotations
@@ -25,6 +28,7 @@ from search.document import IndexDoc
 from search.index import SearchIndex
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+ENGINES = ("whoosh", "tantivy")
 USER_WORDS = ("法律明白人", "洪口镇", "长冈乡")
 
 # file name → (year, jurisdiction, parents, publisher); codes in the gazetteer's style.
@@ -89,10 +93,23 @@ def docs(reports) -> list[IndexDoc]:
     return Docs(IndexDoc.from_report(report) for report in reports)
 
 
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request) -> str:
+    return request.param
+
+
+def new_datadir(path: Path, engine_name: str) -> DataDir:
+    """An empty data directory whose index will be built with ``engine_name``."""
+    data = DataDir(path)
+    data.root.mkdir(parents=True, exist_ok=True)
+    data.save_settings({"engine": engine_name})
+    return data
+
+
 @pytest.fixture(scope="session")
-def datadir(tmp_path_factory, reports) -> DataDir:
+def datadir(tmp_path_factory, reports, engine_name) -> DataDir:
     """A data directory whose index holds the corpus, built in two commits (two segments)."""
-    data = DataDir(tmp_path_factory.mktemp("data"))
+    data = new_datadir(tmp_path_factory.mktemp(f"data-{engine_name}"), engine_name)
     data.save_registry({r.id: {"source": r.source, "title": r.title, "year": r.year} for r in reports})
     with SearchIndex.open(data, create=True) as index:
         index.add_reports(reports[:2])

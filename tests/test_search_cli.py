@@ -5,7 +5,8 @@ import json
 import pytest
 
 from conftest_search import *  # noqa: F401,F403  (fixtures)
-from conftest_search import ids_where
+from conftest_search import CORPUS, ids_where
+from ingest.datadir import DataDir
 from web.cli import main
 
 
@@ -81,3 +82,20 @@ def test_table_output_with_facets(datadir, capsysbinary):
 def test_bad_limit_is_one_line(datadir, capsys):
     assert main(["search", "法治", "--limit", "-1", "--data", str(datadir.root)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_ingest_with_an_engine_then_search_and_kwic(tmp_path, engine_name, docs, capsys):
+    data = tmp_path / "data"
+    assert main(["ingest", "--quiet", "--engine", engine_name, "--data", str(data), str(CORPUS)]) == 0
+    capsys.readouterr()
+    assert DataDir.at(data).settings()["engine"] == engine_name
+    out = run_json(DataDir.at(data), capsys, '"12348"', "--limit", "0")
+    assert out["total"] == len(out["hits"]) == len(ids_where(docs, lambda d: "12348" in d.text)) > 0
+    assert all("<mark>12348</mark>" in hit["snippet"] for hit in out["hits"])
+    assert main(["kwic", "法律明白人", "--format", "json", "--data", str(data)]) == 0
+    kwic = json.loads(capsys.readouterr().out)
+    assert kwic["total"] == sum(d.text.count("法律明白人") for d in docs) == len(kwic["lines"]) > 0
+    # A directory keeps the engine it was built with.
+    other = "tantivy" if engine_name == "whoosh" else "whoosh"
+    assert main(["ingest", "--quiet", "--engine", other, "--data", str(data), str(CORPUS)]) == 2
+    assert "was built with engine" in capsys.readouterr().err

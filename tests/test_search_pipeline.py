@@ -7,6 +7,8 @@ from ingest.pipeline import extract_file
 from search.document import IndexDoc
 from search.index import SearchIndex
 
+from conftest_search import ENGINES, new_datadir
+
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
@@ -15,9 +17,10 @@ def extracted():
     return [extract_file(path) for path in sorted(CORPUS.glob("*.txt"))]
 
 
-@pytest.fixture(scope="module")
-def pipeline_index(tmp_path_factory, extracted):
-    with SearchIndex.open(tmp_path_factory.mktemp("pipeline"), create=True) as index:
+@pytest.fixture(scope="module", params=ENGINES)
+def pipeline_index(request, tmp_path_factory, extracted):
+    data = new_datadir(tmp_path_factory.mktemp(f"pipeline-{request.param}"), request.param)
+    with SearchIndex.open(data, create=True) as index:
         index.add_reports(extracted)
         yield index
 

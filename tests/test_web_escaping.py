@@ -37,6 +37,7 @@ SEARCH_PARAMS = ["q", "page", "limit", "sort", "province", "city", "county", "ju
                  "year", "lang", "format"]
 KWIC_PARAMS = ["q", "width", "sort", "sample", "seed", "page", "limit", "filter", "province", "city", "county",
                "jurisdiction", "level", "publisher", "year", "lang", "format"]
+LINKS_PARAMS = ["node", "measure", "k", "lang", "format"]
 #: path → (parameters, values the other parameters keep so that the page has results)
 PAGES = {
     "/": (["q", "lang", "format"], {}),
@@ -49,6 +50,14 @@ PAGES = {
     "/kwic.tsv": (KWIC_PARAMS, {"q": "法律明白人"}),
     f"/report/{REPORT}": (["q", "lang", "format"], {}),
     f"/report/{REPORT}.json": (["q", "lang"], {}),
+    "/ask": (["q", "lang", "format"], {"q": "哪些县开展了“法律明白人”?"}),
+    "/ask.json": (["q", "lang"], {"q": "哪些县开展了“法律明白人”?"}),
+    "/links/related": (LINKS_PARAMS, {"node": "法律明白人"}),
+    "/links/related.json": (LINKS_PARAMS, {"node": "法律明白人"}),
+    "/links/neighbours": (LINKS_PARAMS, {"node": "甘谷县"}),
+    "/links/path": (["from", "to", "lang", "format"], {"from": "法律明白人", "to": "兴法铺子"}),
+    "/links/timeline": (["node", "lang", "format"], {"node": "法律明白人"}),
+    "/links/timeline.csv": (["node", "lang"], {"node": "法律明白人"}),
 }
 
 
@@ -107,8 +116,8 @@ def test_unknown_paths_and_headers_are_never_reflected(client, payload):
     check(client.get("/" + quote(payload, safe="")), payload)
     check(client.get("/search?q=法治", headers={"Accept-Language": payload, "Cookie": f"fzkg_lang={quote(payload)}"}),
           payload)
-    # the question box is not built yet: "not implemented", and still nothing reflected
-    check(client.post("/ask", data={"question": payload}), payload, allowed=(501,))
+    # questions are asked by GET: a POST is refused, and still nothing reflected
+    check(client.post("/ask", data={"q": payload}), payload, allowed=(405,))
 
 
 def test_a_facet_value_with_markup_stays_text(client):

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import sys
 
+from ingest.remote_store import RemoteStoreError
 from web import commands
 
 
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         # one line: a parser's multi-line diagnostics are cut to their first line
         message = str(error).strip().splitlines()[0] if str(error).strip() else "failed"
         print(f"fzkg {args.command}: {message}", file=sys.stderr)
+        return 2
+    except RemoteStoreError as error:
+        # the graph's SPARQL server did not answer or refused: its one-line message names it
+        print(f"fzkg {args.command}: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -5,8 +5,9 @@ import argparse
 import json
 
 from ingest.datadir import DataDir
-from ingest.store import GraphStore
+from ingest.stores import has_graph, open_store
 from search.questions import Answer, answer_question
+from search.summaries import SummaryStore
 from web.cli import CommandError, add_data_option
 from web.commands.search import one_line, write
 
@@ -45,17 +46,20 @@ def open_index(datadir: DataDir):
 
 def run(args) -> int:
     datadir = DataDir.at(args.data)
-    if not datadir.graph.exists():
+    if not has_graph(datadir):
         raise CommandError(f"no graph in {datadir.root}: run `fzkg ingest` first")
     if not args.question.strip():
         raise CommandError("empty question")
     index = open_index(datadir)
+    summaries = SummaryStore.open_current(datadir)
     try:
-        with GraphStore.open(datadir.graph, read_only=True) as store:
-            answer = answer_question(args.question, store, index=index)
+        with open_store(datadir, read_only=True) as store:
+            answer = answer_question(args.question, store, index=index, summaries=summaries)
     finally:
         if index is not None:
             index.close()
+        if summaries is not None:
+            summaries.close()
     if args.format == "json":
         write(json.dumps(answer.to_json(), ensure_ascii=False, indent=1) + "\n")
     else:

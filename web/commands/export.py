@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 
 from ingest.datadir import DataDir
-from ingest.store import FORMATS, GraphStore
+from ingest.store import FORMATS
+from ingest.stores import has_graph, open_store
 from web.cli import CommandError, add_data_option
 
 
@@ -19,9 +20,9 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     datadir = DataDir.at(args.data)
-    if not datadir.graph.exists():
+    if not has_graph(datadir):
         raise CommandError(f"no graph in {datadir.root}: run `fzkg ingest` first")
-    with GraphStore.open(datadir.graph, read_only=True) as store:
+    with open_store(datadir, read_only=True) as store:
         if args.output:
             store.serialize(args.format, args.output)
         else:

@@ -26,6 +26,10 @@ def register(subparsers) -> None:
                                    "Re-ingesting a report replaces its facts; a bad file is listed and skipped.")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the embedded corpus)")
     parser.add_argument("--engine", default=None, help="full-text engine for a new data directory (default: whoosh)")
+    parser.add_argument("--store", default=None, metavar="URL",
+                        help="keep the graph of a new data directory on this SPARQL 1.1 endpoint (query and "
+                        "update at one URL, e.g. Virtuoso's http://host:8890/sparql) instead of its own "
+                        "Oxigraph store; recorded in settings.json, so later commands use it too")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--workers", type=_positive, default=None, metavar="N",
                         help="processes reading and extracting files (default: one per core, none for fewer "
@@ -42,11 +46,17 @@ def _positive(value: str) -> int:
 
 
 def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool = False,
-               workers: int | None = None):
-    """Ingest into graph and index together, so both always hold the same reports."""
+               workers: int | None = None, store: str | None = None):
+    """Ingest into graph, index and summaries together, so all three always hold the same reports.
+
+    ``store`` (a SPARQL endpoint URL) chooses where a new data directory keeps its graph.
+    """
     from search.index import SearchIndex
+    from search.summaries import kept_in_step
 
     settings = datadir.settings()
+    if store is not None:
+        _record_store(datadir, settings, store)
     if engine and settings.get("engine") not in (None, engine) and datadir.exists():
         from web.cli import CommandError
         raise CommandError(f"{datadir.root} was built with engine {settings['engine']!r}; "
@@ -59,17 +69,40 @@ def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool =
     if not quiet and sys.stderr.isatty():
         from tqdm import tqdm
         bar = tqdm(unit="report", file=sys.stderr)
-    with SearchIndex.open(datadir, create=True) as index:
-        result = ingest_paths(paths or [default_corpus()], datadir, sinks=[index],
+    with SearchIndex.open(datadir, create=True) as index, kept_in_step(datadir) as summaries:
+        result = ingest_paths(paths or [default_corpus()], datadir, sinks=[index, *summaries],
                               progress=(lambda path: bar.update(1)) if bar else None, workers=workers)
     if bar:
         bar.close()
     return result
 
 
+def _record_store(datadir: DataDir, settings: dict, url: str) -> None:
+    """Record ``url`` as the graph store of ``datadir``; a directory that already holds a graph
+    elsewhere keeps it (its registry and index describe that graph)."""
+    from ingest.remote_store import SparqlEndpoint
+    from ingest.stores import STORE_SETTING, describe
+    from web.cli import CommandError
+
+    try:
+        SparqlEndpoint(url)
+    except ValueError as error:
+        raise CommandError(f"--store: {error}") from None
+    recorded = settings.get(STORE_SETTING)
+    if recorded == url:
+        return
+    if datadir.exists() or datadir.graph.exists():
+        raise CommandError(f"{datadir.root} was built with {describe(recorded)}; "
+                           f"use a new --data directory for {url}")
+    settings[STORE_SETTING] = url
+    datadir.root.mkdir(parents=True, exist_ok=True)
+    datadir.save_settings(settings)
+
+
 def run(args) -> int:
     datadir = DataDir.at(args.data)
-    result = run_ingest(args.paths, datadir, engine=args.engine, quiet=args.quiet, workers=args.workers)
+    result = run_ingest(args.paths, datadir, engine=args.engine, quiet=args.quiet, workers=args.workers,
+                        store=args.store)
     print(f"ingested {len(result.ingested)} report(s) into {datadir.root}"
           + (f", replaced {len(result.removed)} older version(s)" if result.removed else ""))
     for report in result.ingested:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 
 from ingest.datadir import DataDir
-from ingest.store import GraphStore
+from ingest.stores import has_graph, open_store
 from search import links
 from search.export import FORMATS, render
 from search.questions.link import Linker
+from search.summaries import SummaryStore
 from web.cli import CommandError, add_data_option
 from web.commands.search import one_line, write
 
@@ -64,9 +65,9 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     datadir = DataDir.at(args.data)
-    if not datadir.graph.exists():
+    if not has_graph(datadir):
         raise CommandError(f"no graph in {datadir.root}: run `fzkg ingest` first")
-    with GraphStore.open(datadir.graph, read_only=True) as store:
+    with open_store(datadir, read_only=True) as store:
         return args.links_handler(args, store, datadir)
 
 
@@ -162,7 +163,12 @@ def run_timeline(args, store, datadir) -> int:
         raise CommandError(f"{args.name} may mean: " + "; ".join(t.label for t in link.things))
     if link.linked is None:
         raise CommandError(f"no program or initiative is called {args.name}")
-    timeline = links.adoption_timeline(store, list(link.linked.iris))
+    summaries = SummaryStore.open_current(datadir)
+    try:
+        timeline = links.adoption_timeline(store, list(link.linked.iris), summaries=summaries)
+    finally:
+        if summaries is not None:
+            summaries.close()
     if args.format != "table":
         table = links.cascade_table(timeline, f"adoption of {link.linked.label}", datadir.version())
         write(render(table, args.format))

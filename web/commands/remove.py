@@ -15,6 +15,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from search.index import SearchIndex
+    from search.summaries import kept_in_step
 
     datadir = DataDir.at(args.data)
     registry = datadir.registry()
@@ -25,7 +26,7 @@ def run(args) -> int:
         if rid is None:
             raise CommandError(f"no stored report with id or source {given!r}")
         ids.append(rid)
-    with SearchIndex.open(datadir) as index:
-        removed = remove_reports(ids, datadir, sinks=[index])
+    with SearchIndex.open(datadir) as index, kept_in_step(datadir) as summaries:
+        removed = remove_reports(ids, datadir, sinks=[index, *summaries])
     print(f"removed {len(removed)} report(s)")
     return 0

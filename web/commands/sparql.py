@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ingest.datadir import DataDir
-from ingest.store import GraphStore
+from ingest.stores import has_graph, open_store
 from web.cli import CommandError, add_data_option
 
 TABULAR = ("table", "csv", "tsv", "json", "xml")
@@ -80,10 +80,10 @@ def read_query(argument: str) -> str:
 
 def run(args) -> int:
     datadir = DataDir.at(args.data)
-    if not datadir.graph.exists():
+    if not has_graph(datadir):
         raise CommandError(f"no graph in {datadir.root}: run `fzkg ingest` first")
     query = read_query(args.query)
-    with GraphStore.open(datadir.graph, read_only=True) as store:
+    with open_store(datadir, read_only=True) as store:
         try:
             result = store.query(query)
             text = render(result, args.format)

@@ -5,7 +5,7 @@ import json
 from collections import Counter
 
 from ingest.datadir import DataDir
-from ingest.store import GraphStore
+from ingest.stores import open_store
 from web.cli import CommandError, add_data_option
 
 
@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 def collect(datadir: DataDir) -> dict:
     registry = datadir.registry()
-    with GraphStore.open(datadir.graph, read_only=True) as store:
+    with open_store(datadir, read_only=True) as store:
         kinds = {}
         for name, cls in (("law mentions", "fz:LawMention"), ("document mentions", "fz:DocumentMention"),
                           ("program mentions", "fz:ProgramMention"), ("initiative mentions", "fz:InitiativeMention"),

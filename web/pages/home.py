@@ -1,7 +1,8 @@
 """The home page (``/``, ``/index.json``): the search box, the question box, corpus statistics and
 example searches.
 
-Statistics are SPARQL over the graph, computed once per data version (an ingest changes the
+Statistics are counted in the summaries (search/summaries.py) when they describe the stored
+reports, else by SPARQL over the graph; either way once per data version (an ingest changes the
 version, and the next request recomputes them).
 """
 from __future__ import annotations
@@ -11,12 +12,12 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, current_app
 
 from ingest.report import LEVELS
 from ontology import level_iri
 from web.context import ServiceContext, service
-from web.i18n import t
+from web.pages.ask import EXAMPLES as ASK_EXAMPLES
 from web.twin import entity_url, page_blueprint, render_page, twin_route
 
 EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "examples.toml"
@@ -71,7 +72,9 @@ WHERE {{
 
 
 def _int(term) -> int:
-    return int(term.toPython()) if term is not None else 0
+    if term is None:
+        return 0
+    return int(term.toPython()) if hasattr(term, "toPython") else int(term)
 
 
 def _labels(row) -> dict[str, str]:
@@ -82,13 +85,22 @@ def search_url(query: str) -> str:
     return "/search?" + urlencode({"q": query})
 
 
+def _graph_rows(graph) -> dict:
+    return {"totals": graph.query(_TOTALS), "levels": graph.query(_LEVELS), "provinces": graph.query(_PROVINCES),
+            "years": graph.query(_YEARS), "top_programs": graph.query(_TOP_PROGRAMS),
+            "top_laws": graph.query(_TOP_LAWS)}
+
+
 def corpus_statistics(context: ServiceContext) -> dict:
-    """Counts for the home page, read from the graph."""
-    graph = context.graph
-    totals = next(iter(graph.query(_TOTALS)))
+    """Counts for the home page, from the summaries or the graph (the same rows either way)."""
+    from search.summaries import shared
+
+    summaries = shared(context)
+    rows = summaries.statistics(TOP) if summaries is not None else _graph_rows(context.graph)
+    totals = next(iter(rows["totals"]))
     level_codes = {str(level_iri(code)): code for code in LEVELS}
     levels = []
-    for row in graph.query(_LEVELS):
+    for row in rows["levels"]:
         code = level_codes.get(str(row["level"]))
         levels.append({"level": code or str(row["level"]), "label": _labels(row),
                        "reports": _int(row["reports"]), "jurisdictions": _int(row["jurisdictions"]),
@@ -98,18 +110,18 @@ def corpus_statistics(context: ServiceContext) -> dict:
                   "url": entity_url(row["province"]), "reports": _int(row["reports"]),
                   "jurisdictions": _int(row["jurisdictions"]),
                   "search": search_url(f"province:{row['label']}") if row["label"] is not None else None}
-                 for row in graph.query(_PROVINCES)]
+                 for row in rows["provinces"]]
     years = [{"year": _int(row["year"]), "reports": _int(row["reports"]),
-              "search": search_url(f"year:{_int(row['year'])}")} for row in graph.query(_YEARS)]
+              "search": search_url(f"year:{_int(row['year'])}")} for row in rows["years"]]
 
-    def top(query: str) -> list[dict]:
+    def top(found) -> list[dict]:
         return [{"iri": str(row["object"]), "url": entity_url(row["object"]), "label": _labels(row),
                  "reports": _int(row["reports"]), "mentions": _int(row["mentions"])}
-                for row in graph.query(query)]
+                for row in found]
 
     return {"reports": _int(totals["reports"]), "jurisdictions": _int(totals["jurisdictions"]),
             "levels": levels, "provinces": provinces, "years": years,
-            "top_programs": top(_TOP_PROGRAMS), "top_laws": top(_TOP_LAWS)}
+            "top_programs": top(rows["top_programs"]), "top_laws": top(rows["top_laws"])}
 
 
 _lock = threading.Lock()
@@ -147,14 +159,9 @@ def create_blueprint(context: ServiceContext) -> Blueprint:
 
     @twin_route(blueprint, "/")
     def home():
+        # questions are answered by web/pages/ask.py at /ask?q=…
         data = {"statistics": cached_statistics(service()), "examples": examples,
-                # the question-answering service is not built yet; clients can see that here
-                "ask": {"url": "/ask", "available": False}}
+                "ask": {"url": "/ask", "available": True, "examples": list(ASK_EXAMPLES)}}
         return render_page("home.html", data)
-
-    @blueprint.route("/ask", methods=["GET", "POST"])
-    def ask():
-        # Placeholder until question answering exists: an honest 501, never a made-up answer.
-        abort(501, description=t("ask.coming_message"))
 
     return blueprint

@@ -17,6 +17,7 @@ side lives in :mod:`web.sparql.protocol` and is imported lazily by the package.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import queue
@@ -78,6 +79,10 @@ class StoreUnavailable(SparqlError):
 
 class QueryFailed(SparqlError):
     """Evaluation failed for a reason that is not the client's query text (store error, worker crash)."""
+
+
+class ExtensionRefused(QueryRefused):
+    """The text calls a server's non-SPARQL extension (Virtuoso's SQL functions and procedures)."""
 
 
 @dataclass(frozen=True)
@@ -565,3 +570,270 @@ def _prefixes() -> dict[str, str]:
     from ontology import PREFIXES
 
     return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+
+# --------------------------------------------------------------------------- remote store
+
+
+def create_executor(datadir: DataDir | str | os.PathLike, **options) -> "QueryExecutor | RemoteQueryExecutor":
+    """The executor for ``datadir``'s graph: worker processes over the local Oxigraph store, or
+    :class:`RemoteQueryExecutor` when the data directory keeps its graph on a SPARQL server."""
+    from ingest.stores import store_url
+
+    datadir = datadir if isinstance(datadir, DataDir) else DataDir.at(datadir)
+    url = store_url(datadir)
+    if url is None:
+        return QueryExecutor(datadir, **options)
+    return RemoteQueryExecutor(datadir, url, **options)
+
+
+def check_remote_allowed(query: str, text: QueryText) -> None:
+    """What a remote server would run but this endpoint must not: anything that is not a SPARQL 1.1
+    query form (Virtuoso also takes its ``define`` pragmas and SQL there), and calls into the
+    server's SQL (Virtuoso's ``bif:`` and ``sql:`` names), which can reach past read-only SPARQL."""
+    from ontology import SQL_CALL_SCHEMES
+    from web.sparql.querytext import iris_and_names
+
+    if text.form is None:
+        raise QuerySyntaxError("not a SPARQL 1.1 query: after its PREFIX and BASE declarations it must "
+                               "start with SELECT, CONSTRUCT, DESCRIBE or ASK")
+    for token in iris_and_names(query):
+        if token.strip("<>").lower().startswith(SQL_CALL_SCHEMES):
+            raise ExtensionRefused(f"{token} calls the database server's SQL, which this endpoint does not allow")
+
+
+class RemoteQueryExecutor:
+    """Runs the endpoint's queries on the SPARQL server that holds the graph (see
+    :mod:`ingest.remote_store`), with the same refusals, deadline, result cap and formats as
+    :class:`QueryExecutor`.
+
+    The deadline is the HTTP request's time: when it passes the connection is closed and the
+    client gets :class:`QueryTimeout` (the server may go on evaluating until its own limit,
+    Virtuoso's ``MaxQueryExecutionTime``). The answer is read as it arrives and cut after
+    ``result_cap`` rows or triples, so a huge answer is never held whole. ``workers`` bounds the
+    queries sent at once. Clients see the server's own error text but never its URL.
+    """
+
+    #: Answers asked of the server: streamable, one solution or triple at a time.
+    TABLE_ACCEPT = "application/sparql-results+xml"
+    GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.5"
+
+    def __init__(self, datadir: DataDir | str | os.PathLike, url: str, *, workers: int = 2,
+                 deadline: float = 30.0, result_cap: int = 10000):
+        from ingest.remote_store import SparqlEndpoint
+
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        if result_cap < 0:
+            raise ValueError("result_cap must not be negative")
+        self.datadir = datadir if isinstance(datadir, DataDir) else DataDir.at(datadir)
+        self.workers = workers
+        self.deadline = deadline
+        self.result_cap = result_cap
+        self.endpoint = SparqlEndpoint(url)
+        self._slots = threading.BoundedSemaphore(workers)
+        self._prefixes = _prefixes()
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._summary: DatasetSummary | None = None
+
+    # -- lifecycle: nothing to start or stop, the server runs elsewhere
+
+    def start(self) -> "RemoteQueryExecutor":
+        return self
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "RemoteQueryExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def worker_pids(self) -> list[int]:
+        return []
+
+    # -- queries
+
+    def run(self, query: str, fmt: str = "json", *, default_graphs: list[str] | None = None,
+            named_graphs: list[str] | None = None, deadline: float | None = None) -> QueryResult:
+        """As :meth:`QueryExecutor.run`, evaluated by the remote server."""
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}")
+        text = inspect_query(query)
+        check_allowed(text)
+        check_remote_allowed(query, text)
+        limit = self.deadline if deadline is None else deadline
+        started = time.monotonic()
+        expires = started + limit
+        params = [("default-graph-uri", g) for g in default_graphs or ()]
+        params += [("named-graph-uri", g) for g in named_graphs or ()]
+        with self._slot(expires), self._errors(limit):
+            self._refresh()
+            prologue = "" if params or text.has_dataset_clause else self.endpoint.union_prologue(expires)
+            accept = self.GRAPH_ACCEPT if text.is_graph_query else self.TABLE_ACCEPT
+            with self.endpoint.query(prologue + query, accept, expires=expires, params=params) as reply:
+                if text.is_graph_query:
+                    meta, body = self._graph_answer(reply, FORMATS[fmt])
+                else:
+                    meta, body = self._table_answer(reply, FORMATS[fmt], ask=text.form == "ASK")
+        return QueryResult(body=body, format=fmt, kind=meta["kind"], count=meta["count"],
+                           truncated=meta["truncated"], cap=self.result_cap,
+                           elapsed=time.monotonic() - started)
+
+    def dataset_summary(self, *, deadline: float | None = None) -> DatasetSummary:
+        """The project's named graphs on the server and their sizes (cached until an ingest)."""
+        from ontology import is_project_graph
+
+        limit = self.deadline if deadline is None else deadline
+        expires = time.monotonic() + limit
+        with self._slot(expires), self._errors(limit):
+            self._refresh()
+            if self._summary is not None:
+                return self._summary
+            counts = {name: n for name, n in self.endpoint.graph_sizes(expires).items() if is_project_graph(name)}
+            self._summary = DatasetSummary([NamedGraph(name, n) for name, n in sorted(counts.items())])
+            return self._summary
+
+    def _refresh(self) -> None:
+        # an ingest may have added graphs, and the server's own graph list is read anew with them
+        stamp = store_stamp(self.datadir.graph, self.datadir.registry_file)
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._summary = stamp, None
+                self.endpoint.forget_graphs()
+
+    @contextlib.contextmanager
+    def _slot(self, expires: float):
+        if not self._slots.acquire(timeout=max(expires - time.monotonic(), 0.0)):
+            raise ExecutorBusy("every query slot stayed busy until the deadline; try again later")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _errors(limit: float):
+        """The store's errors as the endpoint's: the server's message reaches the client, its URL does not."""
+        from ingest.remote_store import RemoteQueryError, RemoteStoreError, RemoteTimeout
+
+        try:
+            yield
+        except RemoteTimeout:
+            raise QueryTimeout(limit) from None
+        except RemoteQueryError as error:
+            raise QuerySyntaxError(error.detail or "the query was rejected") from None
+        except RemoteStoreError as error:
+            if error.detail is None:
+                raise StoreUnavailable("the SPARQL server that holds the graph did not answer") from None
+            raise QueryFailed(f"the SPARQL server failed: {error.detail}") from None
+
+    def _table_answer(self, reply, fmt, ask: bool) -> tuple[dict, bytes]:
+        from ingest.remote_store import table_says_yes
+
+        variables, rows, answer = _read_xml_results(reply.chunks(), cap=self.result_cap)
+        if ask and answer is None:
+            answer = table_says_yes([term.value for row in rows for term in row if term is not None])
+        if answer is not None:
+            _expect(fmt, TABLE, "ASK")
+            parsed = pyoxigraph.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if answer else b"false"),
+                                                    format=pyoxigraph.QueryResultsFormat.JSON)
+            return {"kind": "boolean", "count": None, "truncated": False}, parsed.serialize(format=fmt.oxigraph)
+        _expect(fmt, TABLE, "SELECT")
+        truncated = len(rows) > self.result_cap
+        rows = rows[:self.result_cap]
+        # The same path as the local executor: W3C TSV (terms in N-Triples syntax) parsed back
+        # by pyoxigraph and written in the asked format, so both modes answer byte for byte alike.
+        lines = ["\t".join(f"?{name}" for name in variables)]
+        lines += ["\t".join("" if term is None else str(term) for term in row) for row in rows]
+        table = ("\n".join(lines) + "\n").encode("utf-8")
+        if fmt.name == "tsv":
+            return {"kind": "table", "count": len(rows), "truncated": truncated}, table
+        parsed = pyoxigraph.parse_query_results(table, format=pyoxigraph.QueryResultsFormat.TSV)
+        return {"kind": "table", "count": len(rows), "truncated": truncated}, parsed.serialize(format=fmt.oxigraph)
+
+    def _graph_answer(self, reply, fmt) -> tuple[dict, bytes]:
+        _expect(fmt, GRAPH, "CONSTRUCT/DESCRIBE")
+        cap = self.result_cap
+        if reply.content_type in ("application/n-triples", "text/plain"):
+            # one triple per line: stop reading once one beyond the cap has arrived
+            kept: list[bytes] = []
+            for line in reply.lines():
+                if not line.strip() or line.lstrip().startswith(b"#"):
+                    continue
+                kept.append(line)
+                if len(kept) > cap:
+                    break
+            triples = [_as_triple(t) for t in pyoxigraph.parse(b"".join(kept), pyoxigraph.RdfFormat.N_TRIPLES)]
+        elif reply.content_type == "text/turtle":
+            triples = [_as_triple(t) for t in pyoxigraph.parse(reply.read(), pyoxigraph.RdfFormat.TURTLE)]
+        else:
+            raise QueryFailed(f"the SPARQL server answered a graph query with {reply.content_type or 'no type'}")
+        truncated = len(triples) > cap
+        triples = triples[:cap]
+        prefixes = _used_prefixes(triples, self._prefixes) if fmt.name == "turtle" else None
+        body = pyoxigraph.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
+        return {"kind": "graph", "count": len(triples), "truncated": truncated}, body or b""
+
+
+def _as_triple(statement) -> pyoxigraph.Triple:
+    return statement.triple if isinstance(statement, pyoxigraph.Quad) else statement
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _read_xml_results(chunks, cap: int | None) -> tuple[list[str], list[list], bool | None]:
+    """Variables, rows of pyoxigraph terms (None where unbound) and the ASK answer of SPARQL XML
+    results, read as they arrive and abandoned once ``cap`` + 1 rows are in (that last row tells
+    that the answer was cut)."""
+    from xml.etree.ElementTree import ParseError, XMLPullParser
+
+    parser = XMLPullParser(events=("start", "end"))
+    variables: list[str] = []
+    rows: list[list] = []
+    answer: bool | None = None
+    blanks: dict[str, pyoxigraph.BlankNode] = {}
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                name = _local_name(element.tag)
+                if event == "start":
+                    if name == "variable":
+                        variables.append(element.get("name"))
+                    continue
+                if name == "boolean":
+                    answer = (element.text or "").strip() == "true"
+                elif name == "result":
+                    row = [None] * len(variables)
+                    for binding in element:
+                        variable = binding.get("name")
+                        if variable in variables and len(binding):
+                            row[variables.index(variable)] = _xml_term(binding[0], blanks)
+                    rows.append(row)
+                    element.clear()
+                    if cap is not None and len(rows) > cap:
+                        return variables, rows, None
+        parser.close()
+    except ParseError as error:
+        raise QueryFailed(f"the SPARQL server sent unreadable XML results: {error}") from None
+    return variables, rows, answer
+
+
+def _xml_term(element, blanks: dict[str, pyoxigraph.BlankNode]):
+    kind = _local_name(element.tag)
+    value = element.text or ""
+    if kind == "uri":
+        return pyoxigraph.NamedNode(value)
+    if kind == "bnode":
+        # servers name blank nodes as they like (Virtuoso: nodeID://b10001); a label per answer will do
+        return blanks.setdefault(value, pyoxigraph.BlankNode(f"b{len(blanks)}"))
+    language = next((v for k, v in element.attrib.items() if _local_name(k) == "lang"), None)
+    if language:
+        return pyoxigraph.Literal(value, language=language)
+    datatype = element.get("datatype")
+    return pyoxigraph.Literal(value, datatype=pyoxigraph.NamedNode(datatype) if datatype else None)

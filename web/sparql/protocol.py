@@ -37,6 +37,7 @@ _RDFLIB_FORMAT = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rd
 _STATUS = {
     ex.UpdateRefused: 403,
     ex.ServiceRefused: 400,
+    ex.ExtensionRefused: 400,
     ex.QuerySyntaxError: 400,
     ex.QueryTimeout: 504,
     ex.ExecutorBusy: 503,
@@ -46,6 +47,7 @@ _STATUS = {
 _ERROR_CODES = {
     ex.UpdateRefused: "update-refused",
     ex.ServiceRefused: "service-refused",
+    ex.ExtensionRefused: "extension-refused",
     ex.QuerySyntaxError: "syntax-error",
     ex.QueryTimeout: "timeout",
     ex.ExecutorBusy: "busy",
@@ -77,7 +79,7 @@ def create_blueprint(datadir: DataDir | str, *, deadline: float = 30.0, result_c
     eagerly and ``close()`` it on shutdown.
     """
     datadir = datadir if isinstance(datadir, DataDir) else DataDir.at(datadir)
-    executor = ex.QueryExecutor(datadir, workers=workers, deadline=deadline, result_cap=result_cap)
+    executor = ex.create_executor(datadir, workers=workers, deadline=deadline, result_cap=result_cap)
     blueprint = Blueprint("sparql", __name__, url_prefix="/sparql")
     blueprint.executor = executor
 

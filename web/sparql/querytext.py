@@ -95,3 +95,9 @@ def inspect_query(text: str) -> QueryText:
         uses_service="SERVICE" in words,
         has_dataset_clause="FROM" in words,
     )
+
+
+def iris_and_names(text: str) -> list[str]:
+    """Every IRI (with its brackets) and prefixed name of a SPARQL text, in order."""
+    return [match.group() for match in _TOKEN.finditer(text)
+            if match.lastgroup == "iri" or (match.lastgroup == "name" and ":" in match.group())]

@@ -1,0 +1,1 @@
+"""Benchmark of ingest and search on synthetic reports (``python -m bench.generate``, ``python -m bench.run``)."""
