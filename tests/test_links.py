@@ -30,10 +30,8 @@ GANGU = str(jurisdiction_iri("620523"))
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> DataDir:
-    root = tmp_path_factory.mktemp("links")
-    assert main(["ingest", "--quiet", "--data", str(root), str(CORPUS)]) == 0
-    return DataDir.at(root)
+def data(corpus_datadir) -> DataDir:
+    return corpus_datadir
 
 
 @pytest.fixture(scope="module")

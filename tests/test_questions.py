@@ -35,10 +35,8 @@ REQUIRED_KEYS = ["question", "understood", "sparql", "bindings", "answers", "sug
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> DataDir:
-    root = tmp_path_factory.mktemp("qa")
-    assert main(["ingest", "--quiet", "--data", str(root), str(CORPUS)]) == 0
-    return DataDir.at(root)
+def data(corpus_datadir) -> DataDir:
+    return corpus_datadir
 
 
 @pytest.fixture(scope="module")

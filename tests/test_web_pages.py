@@ -17,8 +17,6 @@ from ingest.store import GraphStore
 from ontology import local_id, report_iri
 from search.export import BOM, PROVENANCE
 from search.index import SearchIndex
-from web.app import create_app
-from web.commands.ingest import run_ingest
 from web.commands.kwic import LINE_COLUMNS
 from web.commands.search import HIT_COLUMNS
 from web.commands.serve import ensure_data
@@ -36,21 +34,13 @@ SELECT ?report ?start ?end ?exact WHERE { ?e fz:inReport ?report ; oa:start ?sta
 
 
 @pytest.fixture(scope="module")
-def datadir(tmp_path_factory) -> DataDir:
-    data = DataDir(tmp_path_factory.mktemp("web-pages"))
-    result = run_ingest([], data, quiet=True)
-    assert len(result.ingested) == 5 and not result.failures
-    return data
+def datadir(corpus_datadir) -> DataDir:
+    return corpus_datadir
 
 
 @pytest.fixture(scope="module")
-def app(datadir):
-    application = create_app(datadir.root)
-    application.config.update(TESTING=True)
-    yield application
-    executor = getattr(application.blueprints.get("sparql"), "executor", None)
-    if executor is not None:
-        executor.close()
+def app(corpus_app):
+    return corpus_app
 
 
 @pytest.fixture()

@@ -21,8 +21,6 @@ from search import links
 from search.export import BOM, PROVENANCE
 from search.questions import answer_question
 from search.questions.link import Linker
-from web.app import create_app
-from web.commands.ingest import run_ingest
 
 MINGBAIREN_Q = "哪些县开展了“法律明白人”?"
 HUANGHE_Q = "哪些地方学习了《中华人民共和国黄河保护法》?"
@@ -37,21 +35,13 @@ GANGU = str(jurisdiction_iri("620523"))
 
 
 @pytest.fixture(scope="module")
-def datadir(tmp_path_factory) -> DataDir:
-    data = DataDir(tmp_path_factory.mktemp("web-questions"))
-    result = run_ingest([], data, quiet=True)
-    assert len(result.ingested) == 5 and not result.failures
-    return data
+def datadir(corpus_datadir) -> DataDir:
+    return corpus_datadir
 
 
 @pytest.fixture(scope="module")
-def app(datadir):
-    application = create_app(datadir.root)
-    application.config.update(TESTING=True)
-    yield application
-    executor = getattr(application.blueprints.get("sparql"), "executor", None)
-    if executor is not None:
-        executor.close()
+def app(corpus_app):
+    return corpus_app
 
 
 @pytest.fixture()

@@ -56,7 +56,7 @@ def render(result, fmt: str) -> str:
     if result.type == "ASK":
         return {"json": '{"head": {}, "boolean": %s}\n' % str(result.askAnswer).lower()}.get(fmt, f"{result.askAnswer}\n".lower())
     if fmt not in TABULAR:
-        raise CommandError(f"a SELECT query returns a table: use --format table, csv, tsv, json or xml")
+        raise CommandError("a SELECT query returns a table: use --format table, csv, tsv, json or xml")
     if fmt == "table":
         return _table(result)
     if fmt == "tsv":
