@@ -30,6 +30,7 @@ character. A report whose text or words contain NUL is tokenised in Python inste
 """
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import threading
@@ -48,6 +49,10 @@ from search.highlight import match_spans, occurrences, snippet_html
 from search.query import (PUBLISHER_KINDS, And, Field, Node, Not, Or, Phrase, Word, YearRange, code_prefix,
                           positive_leaves)
 
+#: Oldest tantivy (Python bindings) this engine runs on: before 0.27, sorting by a text fast field
+#: hands back per-segment term ordinals instead of the text, which would order and name reports
+#: wrongly without any error.
+MIN_TANTIVY = (0, 27)
 #: Bumped when the fields change; an index of another version must be rebuilt.
 SCHEMA_VERSION = 1
 VERSION_FILE = "fzkg-tantivy.json"
@@ -73,6 +78,17 @@ FACET_FIELDS = {"province": "facet_province", "city": "facet_city", "level": "fa
 NAME_FILTERS = ("province", "city", "county", "level")
 CODE_KEYS = ("code", "province_code", "city_code", "county_code")
 PLACE_KEYS = ("jurisdiction", "province", "city", "county")
+
+
+def require_version(found: str) -> None:
+    """Refuse a tantivy release older than :data:`MIN_TANTIVY` (``found`` as "0.27.0")."""
+    major, minor = (int("".join(c for c in part if c.isdigit()) or 0) for part in found.split(".")[:2])
+    if (major, minor) < MIN_TANTIVY:
+        raise ImportError(f"the tantivy engine needs tantivy >= {'.'.join(map(str, MIN_TANTIVY))}, "
+                          f"this environment has {found}")
+
+
+require_version(importlib.metadata.version("tantivy"))
 
 
 def schema() -> tantivy.Schema:

@@ -146,3 +146,10 @@ def test_an_index_of_another_layout_is_refused(tmp_path):
     (tmp_path / "ix" / tantivy_engine.VERSION_FILE).write_text(json.dumps({"schema": 0}), encoding="utf-8")
     with pytest.raises(IndexNotFound, match="another layout"):
         open_engine(tmp_path / "ix", "tantivy")
+
+
+def test_older_tantivy_releases_are_refused():
+    with pytest.raises(ImportError, match="tantivy >= 0.27"):
+        tantivy_engine.require_version("0.26.2")
+    tantivy_engine.require_version("0.27.0")
+    tantivy_engine.require_version("1.0.0rc1")

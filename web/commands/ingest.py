@@ -25,7 +25,10 @@ def register(subparsers) -> None:
                                    description="Read report files (.txt .html .docx .pdf) or folders of them. "
                                    "Re-ingesting a report replaces its facts; a bad file is listed and skipped.")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the embedded corpus)")
-    parser.add_argument("--engine", default=None, help="full-text engine for a new data directory (default: whoosh)")
+    from search.engine import engine_names
+
+    parser.add_argument("--engine", default=None, choices=engine_names(),
+                        help="full-text engine for a new data directory (default: whoosh)")
     parser.add_argument("--store", default=None, metavar="URL",
                         help="keep the graph of a new data directory on this SPARQL 1.1 endpoint (query and "
                         "update at one URL, e.g. Virtuoso's http://host:8890/sparql) instead of its own "
