@@ -791,8 +791,9 @@ def _query(store, text: str, values: dict | None = None):
     return store.query(with_prefixes(bind(text, values or {})))
 
 
-def facts_from_graph(store) -> Iterator[_ReportFacts]:
-    """The rows of every report of the graph ``store``, report by report."""
+def facts_from_graph(store, only: set[str] | None = None) -> Iterator[_ReportFacts]:
+    """The rows of every report of the graph ``store`` (of those in ``only``, when given), report
+    by report."""
     places: dict[str, tuple[str, str, str]] = {}
     parents: dict[str, str] = {}
     for row in _query(store, _REBUILD_PLACES):
@@ -800,7 +801,8 @@ def facts_from_graph(store) -> Iterator[_ReportFacts]:
         if row.parent is not None:
             parents[str(row.j)] = str(row.parent)
     reports = sorted((str(row.report), int(row.year) if row.year is not None else None,
-                      str(row.j) if row.j is not None else None) for row in _query(store, _REBUILD_REPORTS))
+                      str(row.j) if row.j is not None else None) for row in _query(store, _REBUILD_REPORTS)
+                     if only is None or str(row.report) in only)
     labels: dict[str, tuple[str, str | None, str | None]] = {}
     kinds = [(cls,) for cls in MENTION_CLASSES.values()]
     for at in range(0, len(reports), REBUILD_CHUNK):
@@ -857,7 +859,10 @@ def _local(iri) -> str:
 def rebuild(datadir: DataDir, store=None) -> int:
     """Recompute the summaries of ``datadir`` from its graph (``store``, by default the data
     directory's, opened read-only); returns the number of reports. Reading the graph is much
-    cheaper than extracting the texts again, and gives the same rows."""
+    cheaper than extracting the texts again, and gives the same rows.
+
+    Only the reports of the registry are summarised: a batch that stopped on an error leaves the
+    graphs it had loaded without registering them, and they are not stored reports."""
     from ingest.stores import open_store
 
     own = store is None
@@ -867,7 +872,7 @@ def rebuild(datadir: DataDir, store=None) -> int:
         with SummaryStore.open(datadir) as summaries:
             summaries.clear()
             count = 0
-            for facts in facts_from_graph(store):
+            for facts in facts_from_graph(store, set(datadir.registry())):
                 summaries.add_facts(facts)
                 count += 1
             summaries.commit()

@@ -128,6 +128,18 @@ def test_summaries_that_miss_a_change_are_not_used(tmp_path):
         assert current is not None and current.report_ids() == sorted(data.registry())
 
 
+def test_a_rebuild_summarises_the_registered_reports_only(tmp_path):
+    data = DataDir(tmp_path / "data")
+    ingest(data.root, CORPUS)
+    registry = data.registry()
+    unregistered = sorted(registry)[0]
+    del registry[unregistered]  # as a batch that stopped on an error leaves a graph it loaded
+    data.save_registry(registry)
+    assert rebuild(data) == 4
+    with SummaryStore.open_current(data) as current:
+        assert current is not None and unregistered not in current.report_ids()
+
+
 def test_readers_see_no_half_written_batch(tmp_path, monkeypatch):
     data = DataDir(tmp_path / "data")
     ingest(data.root, CORPUS)
