@@ -413,14 +413,14 @@ class SummaryStore:
         return removed
 
     def _drop_orphans(self) -> None:
-        if not self._orphans:
-            return
-        orphans = [(i,) for i in self._orphans]
-        self._writer.executemany("DELETE FROM objects WHERE id = ? AND NOT EXISTS "
-                                 "(SELECT 1 FROM mentions WHERE object = objects.id)", orphans)
-        gone = {i for (i,) in orphans} - {row[0] for row in self._writer.execute(
-            f"SELECT id FROM objects WHERE id IN ({','.join('?' * len(orphans))})", [i for (i,) in orphans])}
-        self._objects = {iri: known for iri, known in self._objects.items() if known[0] not in gone}
+        gone = set()
+        for object_id in self._orphans:
+            deleted = self._writer.execute("DELETE FROM objects WHERE id = ? AND NOT EXISTS "
+                                           "(SELECT 1 FROM mentions WHERE object = objects.id)", (object_id,))
+            if deleted.rowcount:
+                gone.add(object_id)
+        if gone:
+            self._objects = {iri: known for iri, known in self._objects.items() if known[0] not in gone}
         self._orphans.clear()
 
     def _commit_pending(self) -> None:
@@ -553,31 +553,45 @@ class SummaryStore:
         if not anchors or not kinds:
             return []
         kind_names = [_KIND_OF_CLASS.get(str(k), _NOTHING) for k in kinds]
-        anchor_params = [str(a) for a in anchors]
-        marks = ", ".join("?" * len(anchors))
-        # one row per companion statement (the SPARQL gives one per pair with an anchor
-        # statement): the answer counts reports, jurisdictions and sentences, never pairs
-        query = f"""
-            WITH anchor AS (
-              SELECT DISTINCT m.report, m.start, m.end FROM objects o JOIN mentions m ON m.object = o.id
-              WHERE o.iri IN ({marks})),
-            companion AS (
-              SELECT c.report AS rid, c.object, c.kind, c.start, c.end,
-                     EXISTS (SELECT 1 FROM anchor a WHERE a.report = c.report AND a.start = c.start
-                             AND a.end = c.end) AS same
-              FROM (SELECT DISTINCT report FROM anchor) ar JOIN mentions c ON c.report = ar.report
-              WHERE c.kind IN ({', '.join('?' * len(kind_names))}))
-            SELECT o.iri, o.label, c.kind, c.same, r.name, r.year, r.report, c.start, c.end, s.text
-            FROM companion c
-            JOIN objects o ON o.id = c.object
-            JOIN reports r ON r.id = c.rid
-            JOIN sentences s ON s.report = c.rid AND s.start = c.start AND s.end = c.end
-            WHERE o.iri NOT IN ({marks}) {'AND c.same' if sentence_only == [True] else ''}
-            ORDER BY o.label, o.iri, r.report, c.start"""
+        sentence_filter = "AND same" if sentence_only == [True] else ""
         with self._reading() as connection:
-            rows = connection.execute(query, [*anchor_params, *kind_names, *anchor_params]).fetchall()
+            ids = self._object_ids(connection, anchors)
+            # one row per companion statement (the SPARQL gives one per pair with an anchor
+            # statement): the answer counts reports, jurisdictions and sentences, never pairs
+            companions, params = self._companions_sql(ids, kind_names)
+            rows = connection.execute(f"""
+                {companions}
+                SELECT o.iri, o.label, c.kind, c.same, r.name, r.year, r.report, c.start, c.end, s.text
+                FROM companion c
+                JOIN objects o ON o.id = c.object
+                JOIN reports r ON r.id = c.report
+                JOIN sentences s ON s.report = c.report AND s.start = c.start AND s.end = c.end
+                WHERE 1 {sentence_filter}
+                ORDER BY o.label, o.iri, r.report, c.start""", params).fetchall()
         return [CompanionRow(iri, label, str(MENTION_CLASSES[kind]), bool(same), name, year, report, start, end, text)
                 for iri, label, kind, same, name, year, report, start, end, text in rows]
+
+    @staticmethod
+    def _object_ids(connection: sqlite3.Connection, iris: list[str]) -> list[int]:
+        marks = ", ".join("?" * len(iris))
+        return [row[0] for row in connection.execute(f"SELECT id FROM objects WHERE iri IN ({marks})", iris)]
+
+    @staticmethod
+    def _companions_sql(ids: list[int], kinds: list[str]) -> tuple[str, list]:
+        """``companion``: the statements of ``kinds`` in the reports that mention any of the objects
+        ``ids``, other than those objects, each with ``same``: whether a statement of those objects
+        has the same evidence sentence; with its parameters. Both look-ups go through the primary
+        key (report, object …), never through a scan of the anchors."""
+        anchors = ", ".join("?" * len(ids)) or "NULL"
+        return f"""
+            WITH anchor_reports AS (SELECT DISTINCT report FROM mentions WHERE object IN ({anchors})),
+            companion AS (
+              SELECT c.report, c.object, c.kind, c.start, c.end,
+                     EXISTS (SELECT 1 FROM mentions a WHERE a.report = c.report AND a.object IN ({anchors})
+                             AND a.start = c.start AND a.end = c.end) AS same
+              FROM anchor_reports ar JOIN mentions c ON c.report = ar.report
+              WHERE c.kind IN ({', '.join('?' * len(kinds))}) AND c.object NOT IN ({anchors}))""", \
+            [*ids, *ids, *kinds, *ids]
 
     # -- reading: adoption, counts, statistics ----------------------------------------------------
 
@@ -650,24 +664,15 @@ class SummaryStore:
         iris, kinds = [str(i) for i in iris], list(kinds)
         if not iris or not kinds:
             return []
-        marks = ", ".join("?" * len(iris))
-        query = f"""
-            WITH anchor AS (
-              SELECT DISTINCT m.report, m.start, m.end FROM objects o JOIN mentions m ON m.object = o.id
-              WHERE o.iri IN ({marks})),
-            companion AS (
-              SELECT DISTINCT c.object, c.report, c.start, c.end,
-                     EXISTS (SELECT 1 FROM anchor a WHERE a.report = c.report AND a.start = c.start
-                             AND a.end = c.end) AS same
-              FROM (SELECT DISTINCT report FROM anchor) ar JOIN mentions c ON c.report = ar.report
-              WHERE c.kind IN ({', '.join('?' * len(kinds))}))
-            SELECT o.iri, o.label, o.kind, COUNT(DISTINCT c.report), COUNT(DISTINCT CASE WHEN c.same THEN
-                   c.report || ':' || c.start || ':' || c.end END)
-            FROM companion c JOIN objects o ON o.id = c.object
-            WHERE o.iri NOT IN ({marks})
-            GROUP BY o.id ORDER BY 4 DESC, 5 DESC, o.label, o.iri"""
         with self._reading() as connection:
-            rows = connection.execute(query, [*iris, *kinds, *iris]).fetchall()
+            ids = self._object_ids(connection, iris)
+            companions, params = self._companions_sql(ids, kinds)
+            rows = connection.execute(f"""
+                {companions}
+                SELECT o.iri, o.label, o.kind, COUNT(DISTINCT c.report),
+                       COUNT(DISTINCT CASE WHEN c.same THEN c.report || ':' || c.start || ':' || c.end END)
+                FROM companion c JOIN objects o ON o.id = c.object
+                GROUP BY o.id ORDER BY 4 DESC, 5 DESC, o.label, o.iri""", params).fetchall()
         return [{"object": iri, "label": label, "kind": kind, "reports": reports, "sentences": sentences}
                 for iri, label, kind, reports, sentences in rows]
 

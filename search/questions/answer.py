@@ -52,9 +52,16 @@ class Row:
     evidence: list[Evidence] = field(default_factory=list)
     #: shape-specific facts (years, counts, which jurisdictions …), JSON-ready
     extra: dict[str, Any] = field(default_factory=dict)
+    #: (report, start) of the evidence held: a popular thing gathers thousands of sentences, and
+    #: scanning the list for each would take minutes
+    _held: set[tuple[str, int]] = field(default_factory=set, repr=False, compare=False)
 
     def add_evidence(self, evidence: Evidence) -> None:
-        if all((e.report, e.start) != (evidence.report, evidence.start) for e in self.evidence):
+        if len(self._held) != len(self.evidence):
+            self._held = {(e.report, e.start) for e in self.evidence}  # the list was set directly
+        key = (evidence.report, evidence.start)
+        if key not in self._held:
+            self._held.add(key)
             self.evidence.append(evidence)
 
     def to_json(self) -> dict:
@@ -398,14 +405,19 @@ def _by_jurisdiction(rows) -> list[Row]:
 
 def _by_year(rows) -> list[Row]:
     found: dict[int | None, Row] = {}
+    # the places each year holds, as a set: a year of a common program lists thousands of them
+    listed: dict[int | None, set[tuple[str, str, str]]] = {}
     for row in rows:
         year = _year(row)
         entry = found.get(year)
         if entry is None:
             entry = found[year] = Row(str(year) if year is not None else "?", None, "year",
                                       extra={"year": year, "count": 0, "jurisdictions": []})
+            listed[year] = set()
         place = {"label": str(row.jLabel), "iri": str(row.j), "code": str(row.code)}
-        if place not in entry.extra["jurisdictions"]:
+        key = (place["label"], place["iri"], place["code"])
+        if key not in listed[year]:
+            listed[year].add(key)
             entry.extra["jurisdictions"].append(place)
             entry.extra["count"] += 1
         entry.add_evidence(_evidence(row))
@@ -442,6 +454,8 @@ def _companions(rows, anchors: set[str]) -> list[Row]:
     # (companion, report, start) of the sentences that also name an anchor: a sentence counts once
     # however many anchor statements it pairs with, and whichever pair comes first
     shared: set[tuple[str, str, int]] = set()
+    # reports and jurisdiction names already listed per companion (the lists keep their order)
+    listed: dict[str, tuple[set[str], set[str]]] = {}
     for row in rows:
         key = str(row.other)
         if key in anchors:
@@ -450,10 +464,13 @@ def _companions(rows, anchors: set[str]) -> list[Row]:
         if entry is None:
             entry = found[key] = Row(str(row.otherLabel), key, _KIND_OF_CLASS.get(str(row.otherKind), "thing"),
                                      extra={"reports": [], "same_sentence": 0, "jurisdictions": []})
+        reports, places = listed.setdefault(key, (set(), set()))
         report = str(row.report)
-        if report not in entry.extra["reports"]:
+        if report not in reports:
+            reports.add(report)
             entry.extra["reports"].append(report)
-        if str(row.jLabel) not in entry.extra["jurisdictions"]:
+        if str(row.jLabel) not in places:
+            places.add(str(row.jLabel))
             entry.extra["jurisdictions"].append(str(row.jLabel))
         evidence = _evidence(row)
         entry.add_evidence(evidence)
