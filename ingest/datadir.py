@@ -7,6 +7,7 @@ Layout (``./data`` unless ``--data`` or ``FZKG_DATA`` says otherwise)::
     texts/        the decoded original text of each report, ``<report id>.txt``
     reports.json  report id → source path, kept in step with graph and index
     settings.json engine and other choices made at ingest
+    ingest.journal reports being written since the registry was last saved (see ingest.journal)
 """
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ class DataDir:
     @property
     def settings_file(self) -> Path:
         return self.root / "settings.json"
+
+    @property
+    def journal_file(self) -> Path:
+        return self.root / "ingest.journal"
 
     def exists(self) -> bool:
         return self.registry_file.exists()

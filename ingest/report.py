@@ -200,7 +200,12 @@ class Report:
 
     @property
     def id(self) -> str:
-        return content_hash(self.original)
+        # hashing ~10 KB of text costs ~0.1 ms and the writers ask for the id once per fact;
+        # the hash is kept with the very string it was computed from, so a new text gets a new id
+        cached = self.__dict__.get("_id_of_text")
+        if cached is None or cached[0] is not self.original:
+            cached = self.__dict__["_id_of_text"] = (self.original, content_hash(self.original))
+        return cached[1]
 
     def sentence_at(self, offset: int) -> Sentence:
         """The sentence that contains ``offset``."""

@@ -98,7 +98,7 @@ def local_id(iri: str) -> str | None:
 GAZETTEER_GRAPH = ID["graph/gazetteer"]
 #: The shared named graph with the ontology, the law list and the program scheme.
 VOCABULARY_GRAPH = ID["graph/vocabulary"]
-#: The software agent every extracted statement is attributed to (described in ``fzkg.ttl``).
+#: The software agent every report description (and so each of its statements) is attributed to (described in ``fzkg.ttl``).
 EXTRACTOR = ID["agent/fzkg-extractor"]
 #: The one RDF Data Cube data set that holds every figure (described in ``fzkg.ttl``).
 FIGURE_DATASET = ID["dataset/figures"]

@@ -12,6 +12,9 @@ Semantics every engine must keep (the shared tests hold each engine to them):
 - Offsets count characters and are valid in both the normalised and the original text.
 - :meth:`SearchEngine.phrase_occurrences` yields every start position, overlapping ones included
   ("哈哈" occurs twice in "哈哈哈"), ordered by report id then offset.
+- :meth:`SearchEngine.phrase_reports` yields the same reports lazily in (source, report id) order,
+  so that a reader of the first occurrences in that order (a concordance's first page) touches
+  only the first few reports.
 """
 from __future__ import annotations
 
@@ -87,6 +90,27 @@ class SearchEngine(abc.ABC):
     def phrase_occurrences(self, phrase: str, filter_ast: Node | None = None) -> Iterator[tuple[str, int, int]]:
         """(report id, start, end) of every occurrence of the normalised ``phrase`` in the reports
         that match ``filter_ast`` (all reports if None)."""
+
+    def phrase_reports(self, phrase: str, filter_ast: Node | None = None) -> Iterator[str]:
+        """Ids of the reports whose normalised text contains ``phrase`` and that match
+        ``filter_ast``, ordered by (source, report id), produced lazily: engines override this so
+        that taking the first few reads little. This fallback finds them all first."""
+        if not phrase:
+            return iter(())
+        found = dict.fromkeys(report_id for report_id, _, _ in self.phrase_occurrences(phrase, filter_ast))
+        return iter(sorted(found, key=lambda report_id: (self.metadata(report_id).get("source") or "", report_id)))
+
+    #: whether :meth:`phrase_report_count` answers from the index alone, without reading the
+    #: stored texts (then a concordance can afford it before its first page)
+    counts_phrase_reports_cheaply: bool = False
+
+    def phrase_report_count(self, phrase: str, filter_ast: Node | None = None) -> int:
+        """How many reports :meth:`phrase_reports` yields."""
+        return sum(1 for _ in self.phrase_reports(phrase, filter_ast))
+
+    def report_count(self) -> int:
+        """Number of indexed reports."""
+        return len(self.report_ids())
 
     @abc.abstractmethod
     def stored(self, report_id: str) -> dict:

@@ -8,7 +8,7 @@ from ingest.datadir import DataDir
 from ingest.report import Report
 from search.document import IndexDoc
 from search.engine import SearchEngine, SearchResult, open_engine
-from search.kwic import Concordance, concordance
+from search.kwic import Concordance, ConcordanceCounts, concordance, concordance_counts
 from search.query import Node, explain, parse
 
 #: key of ``settings.json`` naming the engine the index was built with
@@ -81,6 +81,15 @@ class SearchIndex:
         if isinstance(filter_ast, str):
             filter_ast = parse(filter_ast)
         return concordance(self.engine, phrase, filter_ast=filter_ast, **options)
+
+    def concordance_counts(self, phrase: str, filter_ast: Node | str | None = None,
+                           version: str | None = None) -> ConcordanceCounts:
+        """Total, reports and distributions of a concordance (:func:`search.kwic.concordance_counts`),
+        remembered under the data version (``version`` if the caller already has it)."""
+        if isinstance(filter_ast, str):
+            filter_ast = parse(filter_ast)
+        return concordance_counts(self.engine, phrase, filter_ast,
+                                  version=self.data_version() if version is None else version)
 
     def data_version(self) -> str:
         return self.datadir.version()

@@ -68,6 +68,12 @@ FACET_BUCKETS = 65_000
 META_CACHE_SIZE = 20_000
 #: Report id → document address look-ups kept per searcher generation.
 ADDRESS_CACHE_SIZE = 200_000
+#: Reports fetched by the first ordered search of :meth:`TantivyEngine.phrase_reports`; each
+#: further search fetches REPORT_BATCH_GROWTH times more (each search scans every match again, so
+#: growing batches keep a long walk to a few searches while the first page stays one small one).
+FIRST_REPORT_BATCH = 64
+REPORT_BATCH_GROWTH = 4
+MAX_REPORT_BATCH = 65_536
 #: Longest time a view is trusted on the file status of meta.json alone (see _refresh).
 RECHECK_SECONDS = 1.0
 
@@ -577,17 +583,56 @@ class TantivyEngine(SearchEngine):
                    jurisdiction=meta.get("jurisdiction") or "", code=meta.get("code") or "",
                    year=meta.get("year"), score=score, snippet_html=snippet_html(original, spans), matches=spans)
 
+    def _phrase_query(self, phrase: str, filter_ast: Node | None) -> tantivy.Query:
+        query = self._compiler.phrase(phrase)
+        if filter_ast is not None:
+            query = _boolean(tantivy.Occur.Must, [query, self._compiler.compile(filter_ast)])
+        return query
+
     def phrase_occurrences(self, phrase: str, filter_ast: Node | None = None) -> Iterator[tuple[str, int, int]]:
         if not phrase:
             return iter(())
         view = self._current()
-        query = self._compiler.phrase(phrase)
-        if filter_ast is not None:
-            query = _boolean(tantivy.Occur.Must, [query, self._compiler.compile(filter_ast)])
+        query = self._phrase_query(phrase, filter_ast)
         # sorted by report id in tantivy, so texts can be read one at a time
         hits = view.searcher.search(query, max(1, view.searcher.num_docs), count=False,
                                     order_by_field="report_id", order=tantivy.Order.Asc).hits
         return self._occurrences(view, phrase, hits)
+
+    #: one count query: the phrase query is exact, no stored text is read
+    counts_phrase_reports_cheaply = True
+
+    def phrase_reports(self, phrase: str, filter_ast: Node | None = None) -> Iterator[str]:
+        if not phrase:
+            return iter(())
+        view = self._current()
+        return self._by_order_key(view, self._phrase_query(phrase, filter_ast))
+
+    @staticmethod
+    def _by_order_key(view: _View, query: tantivy.Query) -> Iterator[str]:
+        """Ids of the reports matching ``query`` in order_key order, i.e. by (source, report id),
+        fetched in growing batches as the caller walks on."""
+        offset, batch = 0, FIRST_REPORT_BATCH
+        while True:
+            hits = view.searcher.search(query, batch, count=False, order_by_field="order_key",
+                                        offset=offset, order=tantivy.Order.Asc).hits
+            for order_key, address in hits:
+                report_id = order_key.rpartition(SEP)[2]
+                # the caller reads these reports next: spare stored() its look-up by id
+                view.remember(report_id, address)
+                yield report_id
+            if len(hits) < batch:
+                return
+            offset += batch
+            batch = min(batch * REPORT_BATCH_GROWTH, MAX_REPORT_BATCH)
+
+    def phrase_report_count(self, phrase: str, filter_ast: Node | None = None) -> int:
+        if not phrase:
+            return 0
+        return self._current().count(self._phrase_query(phrase, filter_ast))
+
+    def report_count(self) -> int:
+        return self._current().searcher.num_docs
 
     @staticmethod
     def _occurrences(view: _View, phrase: str, hits) -> Iterator[tuple[str, int, int]]:

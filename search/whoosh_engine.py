@@ -164,6 +164,10 @@ class _View:
     def original(self, docnum: int) -> str:
         return self.column("original", docnum).decode("utf-8")
 
+    def contains(self, docnum: int, phrase: str) -> bool:
+        """Whether the normalised text of ``docnum`` contains ``phrase`` (a byte search)."""
+        return phrase.encode("utf-8") in self.column("text", docnum)
+
 
 class _Evaluation:
     """Sets of document numbers for the nodes of one query, each computed once."""
@@ -180,6 +184,12 @@ class _Evaluation:
         return self._terms[key]
 
     def phrase_docs(self, phrase: str, within: frozenset[int] | set[int] | None = None) -> set[int]:
+        contains = self.view.contains
+        return {docnum for docnum in self.phrase_candidates(phrase, within) if contains(docnum, phrase)}
+
+    def phrase_candidates(self, phrase: str, within: frozenset[int] | set[int] | None = None) -> set[int]:
+        """A superset of the documents containing ``phrase``, from postings alone: those holding
+        its rarest bigrams (see :meth:`phrase_docs` for the check), within ``within`` when given."""
         if len(phrase) == 1:
             candidates = set(self.term_docs("chars", phrase))
         else:
@@ -197,9 +207,7 @@ class _Evaluation:
                 candidates &= self.term_docs("bigrams", gram)
         if within is not None:
             candidates &= within
-        needle = phrase.encode("utf-8")
-        column = self.view.column
-        return {docnum for docnum in candidates if needle in column("text", docnum)}
+        return candidates
 
     def word_docs(self, word: Word) -> set[int]:
         sets = sorted((self.term_docs("words", term) for term in set(word.terms)), key=len)
@@ -432,6 +440,27 @@ class WhooshEngine(SearchEngine):
         within = None if filter_ast is None else evaluation.docs(filter_ast)
         docs = evaluation.phrase_docs(phrase, within)
         return self._occurrences(view, phrase, sorted(docs, key=lambda d: view.meta[d]["report_id"]))
+
+    def phrase_reports(self, phrase: str, filter_ast: Node | None = None) -> Iterator[str]:
+        if not phrase:
+            return iter(())
+        view = self._current()
+        evaluation = _Evaluation(view)
+        within = None if filter_ast is None else evaluation.docs(filter_ast)
+        # Candidates come from postings alone; ordering them costs only the cached metadata, so
+        # only the texts of the reports actually taken are read to confirm the phrase.
+        candidates = sorted(evaluation.phrase_candidates(phrase, within), key=lambda d: self._source_key(view, d))
+        return (view.meta[docnum]["report_id"] for docnum in candidates if view.contains(docnum, phrase))
+
+    def phrase_report_count(self, phrase: str, filter_ast: Node | None = None) -> int:
+        if not phrase:
+            return 0
+        evaluation = _Evaluation(self._current())
+        within = None if filter_ast is None else evaluation.docs(filter_ast)
+        return len(evaluation.phrase_docs(phrase, within))
+
+    def report_count(self) -> int:
+        return len(self._current().by_id)
 
     @staticmethod
     def _occurrences(view: _View, phrase: str, docnums: list[int]) -> Iterator[tuple[str, int, int]]:

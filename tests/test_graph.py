@@ -204,6 +204,17 @@ def _observation_without_unit(graph, report):
     return FZ.unit
 
 
+def _report_without_attribution(graph, report):
+    graph.remove((report_iri(report.id), PROV.wasAttributedTo, None))
+    return PROV.wasAttributedTo
+
+
+def _observation_without_report(graph, report):
+    observation = next(graph.subjects(FZ.refArea, None))
+    graph.remove((observation, FZ.report, None))
+    return FZ.report
+
+
 def _short_code(graph, report):
     graph += gazetteer_graph(report)
     graph.set((jurisdiction_iri("620523"), SKOS.notation, Literal("62052")))
@@ -219,7 +230,7 @@ def _jurisdiction_without_level(graph, report):
 @pytest.mark.parametrize("breakage", [
     _drop_start, _swap_offsets, _negative_offset, _offset_as_text, _second_jurisdiction, _document_relation_on_law,
     _rank_not_in_list, _year_as_text, _two_identifiers, _value_as_text, _observation_without_unit,
-    _short_code, _jurisdiction_without_level,
+    _report_without_attribution, _observation_without_report, _short_code, _jurisdiction_without_level,
 ], ids=lambda f: f.__name__.strip("_"))
 def test_a_broken_graph_fails_the_shapes_at_the_broken_property(graph, report, breakage):
     broken = Graph()
@@ -246,8 +257,11 @@ def test_law_mention_is_a_qualified_statement_with_a_direct_shortcut(report, gra
     assert graph.value(statement, FZ.jurisdiction) == county
     assert graph.value(statement, FZ.relation) == FZ.studied
     assert graph.value(statement, FZ.year).toPython() == 2024
-    assert graph.value(statement, PROV.wasDerivedFrom) == report_iri(report.id)
-    assert graph.value(statement, PROV.wasAttributedTo) == EXTRACTOR
+    # provenance through fz:report (a subproperty of prov:wasDerivedFrom) and the report's attribution
+    assert graph.value(statement, FZ.report) == report_iri(report.id)
+    assert graph.value(report_iri(report.id), PROV.wasAttributedTo) == EXTRACTOR
+    assert graph.value(statement, PROV.wasDerivedFrom) is None
+    assert graph.value(statement, PROV.wasAttributedTo) is None
     evidence = graph.value(statement, FZ.evidence)
     assert evidence == evidence_iri(report.id, mention.evidence.start, mention.evidence.end)
     start, end = graph.value(evidence, OA.start).toPython(), graph.value(evidence, OA.end).toPython()

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from flask import current_app
 
 from ingest.datadir import DataDir
+from ingest.journal import recover_interrupted
 from ingest.store import Store
 from ingest.stores import open_store
 
@@ -37,6 +38,10 @@ class ServiceContext:
         if stamp != self._stamp:
             self.close()
             self._stamp = stamp
+        if self._graph is None and self._index is None and recover_interrupted(self.datadir):
+            # the data is about to be opened: an ingest killed mid-batch was first undone back to
+            # its last checkpoint (one still running holds the journal and is left alone)
+            self._stamp = self._data_stamp()
 
     @property
     def graph(self) -> Store:

@@ -26,15 +26,15 @@ from ingest.normalize import normalise
 from search.engine import FACETS, SORTS, IndexNotFound
 from search.export import Table, provenance
 from search.highlight import snippet_text
-from search.kwic import phrase_argument
-from search.kwic import KWIC_SORTS
+from ingest.report import LEVELS
+from search.kwic import KWIC_SORTS, ConcordanceCounts, cached_concordance_counts, phrase_argument
 from search.query import QUOTE, QueryError, explain, parse, positive_leaves
 from web.commands.kwic import LINE_COLUMNS
 from web.commands.search import HIT_COLUMNS, one_line
 from web.context import service
 from web.i18n import t
-from web.twin import (bad_request, choice_arg, export_response, int_arg, page_blueprint, render_page,
-                      requested_format, twin_route, url_with)
+from web.twin import (bad_request, choice_arg, export_response, int_arg, json_response, page_blueprint,
+                      render_page, requested_format, twin_route, url_with)
 
 #: filter parameters, in the order they are shown and appended to the query
 FILTER_PARAMS = ("province", "city", "county", "jurisdiction", "level", "publisher", "year")
@@ -48,6 +48,10 @@ KWIC_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 MAX_WIDTH = 200
 MAX_SAMPLE = 100_000
+#: A concordance page counts every occurrence itself (so it needs no script) when the index holds
+#: at most this many reports or the phrase occurs in at most this many; otherwise the page shows
+#: its lines at once and its script fetches the counts from /kwic/counts.json.
+COUNT_WITH_PAGE_REPORTS = 1000
 FORMATS = ("html", "json", "csv", "tsv")
 #: characters the query lexer treats specially inside a field value
 _SPECIAL = frozenset({QUOTE, "(", ")", "\\"})
@@ -141,11 +145,47 @@ def report_url(report_id: str, span: tuple[int, int] | None = None, query: str |
     return url
 
 
+def kwic_request() -> tuple[str, str, str, list[tuple[str, str]]]:
+    """(q as typed, the phrase, the filter query as typed, the filter parameters) of a KWIC request."""
+    raw = request.args.get("q", "")
+    return raw, phrase_argument(raw.strip()), request.args.get("filter", ""), active_filters()
+
+
+def kwic_provenance_query(phrase: str, query: Query) -> str:
+    return phrase if not query.text else f"{phrase} [filter: {query.text}]"
+
+
+def kwic_counts_url(raw: str, filter_text: str, filters: list[tuple[str, str]]) -> str:
+    params = {"q": raw, **({"filter": filter_text} if filter_text else {}), **dict(filters)}
+    return "/kwic/counts.json?" + urlencode(params)
+
+
+def kwic_counts_with_page(index, result, phrase: str, node, version: str) -> ConcordanceCounts | None:
+    """The counts of a concordance page when they are cheap now (known with the lines, remembered,
+    or over few reports); None leaves them to /kwic/counts.json."""
+    if result.total is not None:
+        return ConcordanceCounts(phrase=result.phrase, total=result.total, reports=result.reports,
+                                 distribution=result.distribution)
+    remembered = cached_concordance_counts(index.engine, phrase, node, version)
+    if remembered is not None:
+        return remembered
+    few = (result.reports is not None and result.reports <= COUNT_WITH_PAGE_REPORTS) \
+        or index.engine.report_count() <= COUNT_WITH_PAGE_REPORTS
+    return index.concordance_counts(phrase, node, version=version) if few else None
+
+
 def paging(page: int, page_size: int | None, total: int) -> dict:
     last = max(1, -(-total // page_size)) if page_size else 1
     return {"page": page, "pages": last,
             "previous": url_with(page=page - 1 if page > 2 else None) if page > 1 else None,
             "next": url_with(page=page + 1) if page < last else None}
+
+
+def paging_without_total(page: int, more: bool) -> dict:
+    """Paging when the number of pages is not known yet: only whether a next page exists."""
+    return {"page": page, "pages": None,
+            "previous": url_with(page=page - 1 if page > 2 else None) if page > 1 else None,
+            "next": url_with(page=page + 1) if more else None}
 
 
 _MARK = re.compile(r"(</?mark>)")
@@ -234,16 +274,13 @@ def create_blueprint(context) -> Blueprint:
     @twin_route(blueprint, "/kwic", formats=("json", "csv", "tsv"))
     def kwic():
         fmt = requested_format(FORMATS)
-        raw = request.args.get("q", "")
-        phrase = phrase_argument(raw.strip())
+        raw, phrase, filter_text, filters = kwic_request()
         width = int_arg("width", 20, minimum=0, maximum=MAX_WIDTH)
         sort = choice_arg("sort", KWIC_SORTS, "position")
         sample = int_arg("sample", None, minimum=1, maximum=MAX_SAMPLE)
         seed = int_arg("seed", 0)
         page = int_arg("page", 1, minimum=1)
         limit = int_arg("limit", KWIC_PAGE_SIZE, minimum=0, maximum=MAX_PAGE_SIZE)
-        filters = active_filters()
-        filter_text = request.args.get("filter", "")
         try:
             query = build_query(filter_text, filters)
         except QueryProblem as problem:
@@ -262,10 +299,12 @@ def create_blueprint(context) -> Blueprint:
         page_size = limit or None
         if page_size is None:
             page = 1
+        # The lines first; the counts only when cheap (see kwic_counts_with_page), else the
+        # page's script asks /kwic/counts.json for them.
         result = index.concordance(phrase, width=width, sort=sort, filter_ast=query.node, sample=sample,
-                                   seed=seed, page=page, page_size=page_size)
+                                   seed=seed, page=page, page_size=page_size, count=False)
         version = index.data_version()
-        provenance_query = phrase if not query.text else f"{phrase} [filter: {query.text}]"
+        provenance_query = kwic_provenance_query(phrase, query)
         lines = [line.to_json() for line in result.lines]
         if fmt in ("csv", "tsv"):
             table = Table(columns=LINE_COLUMNS, rows=lines, provenance=provenance(provenance_query, version),
@@ -273,22 +312,45 @@ def create_blueprint(context) -> Blueprint:
             return export_response(table, fmt, f"fzkg-kwic-{version}")
         for line in lines:
             line["url"] = report_url(line["report"], (line["start"], line["end"]))
-        shown = min(result.total, sample) if sample else result.total
+        counts = kwic_counts_with_page(index, result, phrase, query.node, version)
+        total = counts.total if counts else None
+        shown = min(total, sample) if sample and total is not None else total
         distribution = {name: [[value, count] for value, count in values]
-                        for name, values in result.distribution.items()}
+                        for name, values in counts.distribution.items()} if counts else None
+        counts_url = None if counts else kwic_counts_url(raw, filter_text, filters)
         data = {**provenance(provenance_query, version), **base, "phrase": result.phrase,
-                "total": result.total, "sampled": shown if sample else None,
-                **paging(page, page_size, shown), "distribution": distribution, "lines": lines}
+                "total": total, "reports": counts.reports if counts else result.reports,
+                "sampled": shown if sample else None,
+                **(paging(page, page_size, shown) if shown is not None else paging_without_total(page, result.more)),
+                "distribution": distribution, "counts_url": counts_url, "lines": lines}
         distribution_links = {
-            name: [{"value": value, "count": count, "share": count / result.total if result.total else 0,
+            name: [{"value": value, "count": count, "share": count / total if total else 0,
                     "href": url_with(**{DISTRIBUTION_PARAMS[name]: value, "page": None}),
                     "active": (DISTRIBUTION_PARAMS[name], str(value)) in filters}
                    for value, count in values]
-            for name, values in result.distribution.items()}
+            for name, values in counts.distribution.items()} if counts else None
         search_query = query.base or QUOTE + phrase + QUOTE
         return render_page("kwic.html", data, chips=filter_chips(filters), distribution_links=distribution_links,
-                           sorts=KWIC_SORTS, offset=(page - 1) * (page_size or 0),
+                           sorts=KWIC_SORTS, offset=(page - 1) * (page_size or 0), searched=True,
+                           level_labels={level: t("level." + level) for level in LEVELS},
                            search_link="/search?" + urlencode({"q": search_query, **dict(filters)}))
+
+    @blueprint.route("/kwic/counts.json")
+    def kwic_counts():
+        """Total, matching reports and distributions of a concordance (the parameters of /kwic
+        that choose occurrences: q, filter and the filter parameters)."""
+        raw, phrase, filter_text, filters = kwic_request()
+        try:
+            query = build_query(filter_text, filters)
+        except QueryProblem as problem:
+            bad_request(str(problem))
+        if not normalise(phrase).strip():
+            bad_request(t("error.empty_phrase"))
+        index = open_index()
+        version = index.data_version()
+        counts = index.concordance_counts(phrase, query.node, version=version)
+        return json_response({**provenance(kwic_provenance_query(phrase, query), version), **counts.to_json(),
+                              "url": request.url})
 
     return blueprint
 
