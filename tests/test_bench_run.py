@@ -51,8 +51,10 @@ def test_both_engines_have_in_process_and_http_latencies(tiny_run):
     for engine in ENGINES:
         measured = result["engines"][engine]
         assert measured["ingest_over_segmenter"] > 0
-        for kind in ("word", "and", "phrase", "facet", "kwic_first_page", "kwic_counts"):
+        for kind in ("word", "and", "phrase", "facet", "kwic_first_page"):
             assert measured["queries"][kind]["runs"] >= 5 and measured["queries"][kind]["p95_ms"] > 0, kind
+        # a full count reads every matching report: timed a few times only
+        assert measured["queries"]["kwic_counts"]["runs"] == len(run.KWIC_PHRASES)
         assert all(count > 0 for count in measured["queries"]["kwic_occurrences"].values())
         service = measured["service"]
         assert "error" not in service, service
