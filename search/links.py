@@ -13,9 +13,12 @@ edges (attribute ``relation``)
     ``within`` from a jurisdiction to its parent; ``implements`` from a document (or a
     lower-rank act) to a law whose name its title carries with an implementing word.
 evidence
-    every ``co_mention`` and ``mentioned_in`` edge keeps ``evidence``: references
-    ``{"report", "start", "end"}`` to sentences (at most :data:`EVIDENCE_CAP` per edge; the
-    counts stay exact); ``graph.graph["sentences"]`` maps ``"report:start:end"`` to the text.
+    every ``co_mention`` and ``mentioned_in`` edge keeps ``evidence``: references to sentences
+    (at most :data:`EVIDENCE_CAP` per edge; the counts stay exact), packed in an array that
+    :func:`edge_evidence` reads as ``{"report", "start", "end"}``. A ``co_mention`` edge names
+    its ``first_report`` (the least id), not every report: ``weight`` counts them. The texts are
+    not held — ``graph.graph["sentence_texts"]`` fetches those a page shows — so the graph stays
+    small: hundreds of bytes per edge, nothing per sentence.
 
 The functions below take that graph: :func:`related` (PMI or Jaccard over reports),
 :func:`explained_path`, :func:`centrality`, :func:`communities`; :func:`adoption_timeline`
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -34,7 +38,7 @@ from typing import Any, Iterable
 import networkx as nx
 from rdflib import URIRef
 
-from ontology import FZ, report_iri
+from ontology import FZ, evidence_iri, report_iri
 from search.export import Table, provenance
 from search.questions.link import fold
 from search.questions.parse import lexicon
@@ -54,10 +58,6 @@ RELATION_WORDS = {"co_mention": "same report", "same_sentence": "same sentence",
                   "report_of": "report of", "within": "within", "implements": "implements"}
 
 
-def _sentence_key(report: str, start: int, end: int) -> str:
-    return f"{report}:{start}:{end}"
-
-
 def _local(iri: str) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
@@ -68,41 +68,143 @@ def _query(store, name: str, values: dict | None = None):
 
 # --- building ---------------------------------------------------------------------------------
 
-def build_graph(store) -> nx.Graph:
+def build_graph(store, summaries=None) -> nx.Graph:
     """The links graph of a :class:`~ingest.store.GraphStore` (see the module doc).
 
-    >>> graph = build_graph(store)                                   # doctest: +SKIP
+    With ``summaries`` (a :class:`search.summaries.SummaryStore` current for the store's
+    reports) the mentions are read from its tables instead of SPARQL: the same rows in the same
+    order, so the same graph, much faster. Sentence texts are not held: :func:`explained_path`
+    and the exports fetch those they show from the summaries or the store.
+
+    >>> graph = build_graph(store, summaries)                            # doctest: +SKIP
     >>> graph.nodes[str(program_iri("fengqiao"))]["label"]           # doctest: +SKIP
     '枫桥经验'
     """
-    graph = nx.Graph(sentences={})
-    sentences: dict[str, str] = graph.graph["sentences"]
-    # report id → item → sentence spans naming it
-    spans: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for row in _query(store, "link_statements.rq"):
-        item, report = str(row.object), str(row.report)
-        start, end = int(row.start), int(row.end)
-        if item not in graph:
-            graph.add_node(item, kind=_KIND_OF_CLASS[str(row.kind)], label=str(row.objectLabel), reports=[])
-        sentences[_sentence_key(report, start, end)] = str(row.exact)
-        if (start, end) not in spans[report][item]:
-            spans[report][item].append((start, end))
+    graph = nx.Graph(report_ids=[], sentence_texts=_sentence_source(store, summaries))
+    rows = summaries.link_rows() if summaries is not None else _statement_rows(store)
+    spans = _spans_by_report(graph, rows)
     _add_reports_and_jurisdictions(graph, store)
     for report, items in spans.items():
-        node = str(report_iri(report))
-        for item, found in items.items():
-            graph.nodes[item]["reports"].append(report)
-            _add_evidence_edge(graph, item, node, "mentioned_in",
-                               [{"report": report, "start": s, "end": e} for s, e in found], weight=len(found))
-        for a, b in combinations(sorted(items), 2):
-            shared = sorted(set(items[a]) & set(items[b]))
-            evidence = [{"report": report, "start": s, "end": e} for s, e in shared]
-            if not evidence:
-                # a report-level co-mention is proved by one sentence of each
-                evidence = [{"report": report, "start": s, "end": e} for s, e in (items[a][0], items[b][0])]
-            _add_co_mention(graph, a, b, report, len(shared), evidence)
+        _add_report_mentions(graph, report, items)
     _add_implements(graph, store)
     return graph
+
+
+def _statement_rows(store) -> list[tuple[str, int, int, str, str, str]]:
+    """The mentions of ``link_statements.rq`` as (report, start, end, object, kind, label), in
+    its order; the labels as the summaries keep them (see :func:`_labels`)."""
+    rows = [(str(row.report), int(row.start), int(row.end), str(row.object), _KIND_OF_CLASS[str(row.kind)])
+            for row in _query(store, "link_statements.rq")]
+    labels = _labels(store, {row[3] for row in rows})
+    return [(*row, labels.get(row[3], row[3])) for row in rows]
+
+
+#: objects whose labels one query asks for (the query text stays small)
+LABEL_CHUNK = 1000
+
+
+def _labels(store, objects: set[str]) -> dict[str, str]:
+    """Object → label: the least Chinese preferred label, else the least plain label."""
+    preferred: dict[str, list[str]] = defaultdict(list)
+    plain: dict[str, list[str]] = defaultdict(list)
+    ordered = sorted(objects)
+    for at in range(0, len(ordered), LABEL_CHUNK):
+        chunk = [(URIRef(iri),) for iri in ordered[at:at + LABEL_CHUNK]]
+        for row in _query(store, "link_labels.rq", {("object",): chunk}):
+            (preferred if str(row.property) == "pref" else plain)[str(row.object)].append(str(row.label))
+    return {iri: min(preferred.get(iri) or plain[iri]) for iri in objects if iri in preferred or iri in plain}
+
+
+def _spans_by_report(graph: nx.Graph, rows) -> dict[str, dict[str, list[tuple[int, int]]]]:
+    """report id → item → the sentence spans naming it, adding the item nodes on the way.
+
+    The rows come ordered by report, and one report's spans are all that the edges need at a
+    time; they are kept for every report only because the report nodes come in between."""
+    spans: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for report, start, end, item, kind, label in rows:
+        if item not in graph:
+            graph.add_node(item, kind=kind, label=label, reports=[])
+        found = spans[report][item]
+        if (start, end) not in found:
+            found.append((start, end))
+    return spans
+
+
+def _add_report_mentions(graph: nx.Graph, report: str, items: dict[str, list[tuple[int, int]]]) -> None:
+    """The ``mentioned_in`` edges of one report and the ``co_mention`` edges of its item pairs."""
+    node = str(report_iri(report))
+    number = _report_number(graph, report)
+    for item, found in items.items():
+        graph.nodes[item]["reports"].append(report)
+        graph.add_edge(item, node, relation="mentioned_in", weight=len(found),
+                       evidence=_packed(number, found[:EVIDENCE_CAP]))
+    for a, b in combinations(sorted(items), 2):
+        mine = items[a]
+        shared = sorted(set(mine).intersection(items[b])) if len(mine) > 1 or mine[0] in items[b] else []
+        # a report-level co-mention is proved by one sentence of each
+        proof = shared or [mine[0], items[b][0]]
+        _add_co_mention(graph, a, b, report, number, len(shared), proof)
+
+
+def _report_number(graph: nx.Graph, report: str) -> int:
+    """The report's index in ``graph.graph["report_ids"]``: evidence holds numbers, not ids."""
+    ids = graph.graph["report_ids"]
+    ids.append(report)
+    return len(ids) - 1
+
+
+def _packed(number: int, spans: Iterable[tuple[int, int]]) -> array:
+    """Sentence references as one flat array of 4-byte ints (report number, start, end, …): 12 bytes each
+    where dicts would take hundreds, on hundreds of thousands of edges."""
+    packed = array("i")
+    for start, end in spans:
+        packed.extend((number, start, end))
+    return packed
+
+
+def _add_co_mention(graph: nx.Graph, a: str, b: str, report: str, number: int, shared: int,
+                    proof: list[tuple[int, int]]) -> None:
+    data = graph.get_edge_data(a, b)
+    if data is None:
+        graph.add_edge(a, b, relation="co_mention", weight=0, sentence_weight=0, first_report=report,
+                       evidence=array("i"))
+        data = graph.get_edge_data(a, b)
+    data["weight"] += 1
+    data["sentence_weight"] += shared
+    room = EVIDENCE_CAP - len(data["evidence"]) // 3
+    if room > 0:
+        data["evidence"].extend(_packed(number, proof[:room]))
+
+
+def edge_evidence(graph: nx.Graph, u: str, v: str) -> list[dict]:
+    """The sentence references ``{"report", "start", "end"}`` an edge keeps (at most
+    :data:`EVIDENCE_CAP`; none for the gazetteer edges).
+
+    >>> edge_evidence(graph, songfa, str(report_iri(report)))             # doctest: +SKIP
+    [{'report': '0a1b…', 'start': 2210, 'end': 2268}]
+    """
+    packed = graph.edges[u, v].get("evidence") or ()
+    ids = graph.graph.get("report_ids", [])
+    if packed and not isinstance(packed, array):
+        return list(packed)  # a graph built by hand, with dicts
+    return [{"report": ids[packed[i]], "start": packed[i + 1], "end": packed[i + 2]}
+            for i in range(0, len(packed), 3)]
+
+
+def _sentence_source(store, summaries):
+    """A function from sentence references to their texts: from the summaries when they are
+    there, else from the store by evidence IRI."""
+    if summaries is not None:
+        return summaries.sentence_texts
+
+    def from_store(spans: Iterable[tuple[str, int, int]]) -> dict[tuple[str, int, int], str]:
+        by_iri = {str(evidence_iri(*span)): span for span in set(spans)}
+        if not by_iri:
+            return {}
+        rows = _query(store, "link_sentences.rq", {("evidence",): [(URIRef(iri),) for iri in by_iri]})
+        return {by_iri[str(row.evidence)]: str(row.exact) for row in rows}
+
+    return from_store
 
 
 def _add_reports_and_jurisdictions(graph: nx.Graph, store) -> None:
@@ -134,27 +236,11 @@ def _add_reports_and_jurisdictions(graph: nx.Graph, store) -> None:
             graph.add_edge(node, j, relation="report_of", weight=1, evidence=[])
 
 
-def _add_evidence_edge(graph: nx.Graph, a: str, b: str, relation: str, evidence: list[dict], weight: int) -> None:
-    graph.add_edge(a, b, relation=relation, weight=weight, evidence=evidence[:EVIDENCE_CAP])
-
-
-def _add_co_mention(graph: nx.Graph, a: str, b: str, report: str, shared: int, evidence: list[dict]) -> None:
-    if graph.has_edge(a, b):
-        data = graph.edges[a, b]
-    else:
-        graph.add_edge(a, b, relation="co_mention", weight=0, sentence_weight=0, reports=[], evidence=[])
-        data = graph.edges[a, b]
-    data["weight"] += 1
-    data["sentence_weight"] += shared
-    data["reports"].append(report)
-    room = EVIDENCE_CAP - len(data["evidence"])
-    data["evidence"].extend(evidence[:max(room, 0)])
-
-
 def _add_implements(graph: nx.Graph, store) -> None:
     settings = lexicon()["links"]
     names: dict[str, set[str]] = defaultdict(set)
-    for row in _query(store, "link_law_names.rq"):
+    laws = [(URIRef(node),) for node, data in graph.nodes(data=True) if data.get("kind") == "law"]
+    for row in _query(store, "link_law_names.rq", {("law",): laws}):
         name = fold(str(row.name))
         if len(name) >= settings["min_law_name"]:
             names[str(row.law)].add(name)
@@ -172,8 +258,11 @@ def implementing_pairs(titles: dict[str, str], law_names: dict[str, set[str]], c
     [('d', 'l')]
     """
     pairs = []
+    cues = list(cues)
     for node, title in titles.items():
         folded = fold(title)
+        if not any(cue in folded for cue in cues):
+            continue  # no cue anywhere, none beside a name: most titles end here
         for law, names in law_names.items():
             if law == node or folded in names:
                 continue
@@ -218,23 +307,58 @@ def related(graph: nx.Graph, node: str, measure: str = "pmi", k: int = 10,
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (measures: {', '.join(MEASURES)})")
-    total = sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "report")
-    mine = set(graph.nodes[node].get("reports", ()))
+    total = report_total(graph)
+    mine = graph.nodes[node].get("reports", ())
     kinds = set(kinds)
     results = []
-    for other, data in graph.nodes(data=True):
-        if other == node or data.get("kind") not in kinds:
-            continue
-        theirs = set(data.get("reports", ()))
-        together = len(mine & theirs)
-        if not together:
-            continue
+    for other, together in _shared_report_counts(graph, node, kinds).items():
+        data = graph.nodes[other]
+        count = len(data.get("reports", ()))
         results.append({"node": other, "label": data["label"], "kind": data["kind"],
-                         "score": association(together, len(mine), len(theirs), total, measure),
-                         "together": together, "count": len(theirs), "anchor_count": len(mine),
-                         "reports": sorted(mine & theirs)})
+                        "score": association(together, len(mine), count, total, measure),
+                        "together": together, "count": count, "anchor_count": len(mine)})
     results.sort(key=lambda r: (-r["score"], -r["together"], r["label"]))
-    return results[:k]
+    chosen = results[:k]
+    anchor = set(mine)
+    for row in chosen:
+        # the shared reports of the rows shown only: listing them for every candidate is what costs
+        row["reports"] = sorted(anchor.intersection(graph.nodes[row["node"]].get("reports", ())))
+    return chosen
+
+
+def report_total(graph: nx.Graph) -> int:
+    """How many report nodes the graph has (the N of :func:`association`), counted once."""
+    if "report_total" not in graph.graph:
+        graph.graph["report_total"] = sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "report")
+    return graph.graph["report_total"]
+
+
+def _shared_report_counts(graph: nx.Graph, node: str, kinds: set[str]) -> dict[str, int]:
+    """Node of ``kinds`` → reports it shares with ``node`` (only those sharing some), in graph order.
+
+    Two items share exactly the reports their ``co_mention`` edge counts, so an item's
+    neighbours answer without comparing report lists; anything else compares the lists."""
+    order = {other: at for at, other in enumerate(graph)}
+    if graph.nodes[node].get("kind") in ITEM_KINDS and kinds <= set(ITEM_KINDS):
+        counts = {}
+        for other, data in graph[node].items():
+            if graph.nodes[other].get("kind") not in kinds:
+                continue
+            if data.get("relation") == "co_mention":
+                counts[other] = data["weight"]
+            else:  # an implements edge: the two may share reports or not
+                together = len(set(graph.nodes[node]["reports"]).intersection(graph.nodes[other]["reports"]))
+                if together:
+                    counts[other] = together
+    else:
+        mine = set(graph.nodes[node].get("reports", ()))
+        counts = {}
+        for other, data in graph.nodes(data=True):
+            if other != node and data.get("kind") in kinds:
+                together = len(mine.intersection(data.get("reports", ())))
+                if together:
+                    counts[other] = together
+    return dict(sorted(counts.items(), key=lambda item: order[item[0]]))
 
 
 # --- paths ------------------------------------------------------------------------------------
@@ -262,9 +386,10 @@ def _node_json(graph: nx.Graph, node: str) -> dict:
     return {"node": node, "label": data.get("label", node), "kind": data.get("kind")}
 
 
-def _with_text(graph: nx.Graph, refs: Iterable[dict]) -> list[dict]:
-    sentences = graph.graph.get("sentences", {})
-    return [{"report": r["report"], "text": sentences.get(_sentence_key(r["report"], r["start"], r["end"]), ""),
+def _with_text(graph: nx.Graph, refs: list[dict]) -> list[dict]:
+    fetch = graph.graph.get("sentence_texts")
+    texts = fetch([(r["report"], r["start"], r["end"]) for r in refs]) if fetch and refs else {}
+    return [{"report": r["report"], "text": texts.get((r["report"], r["start"], r["end"]), ""),
              "start": r["start"], "end": r["end"]} for r in refs]
 
 
@@ -279,16 +404,16 @@ def _hop(graph: nx.Graph, u: str, v: str) -> dict[str, Any]:
     left, right = graph.nodes[u].get("label", u), graph.nodes[v].get("label", v)
     evidence = []
     if relation == "co_mention":
-        report = data["reports"][0]
+        report = data["first_report"]
         word = "same sentence" if data.get("sentence_weight") else "same report"
         context = _report_label(graph, report)
-        refs = [r for r in data["evidence"] if r["report"] == report]
+        refs = [r for r in edge_evidence(graph, u, v) if r["report"] == report]
         evidence = _with_text(graph, refs)
         more = f", {data['weight']} reports" if data["weight"] > 1 else ""
         explanation = f"{left} —{word} ({context}{more})— {right}"
         relation = "same_sentence" if data.get("sentence_weight") else "same_report"
     elif relation == "mentioned_in":
-        evidence = _with_text(graph, data["evidence"])
+        evidence = _with_text(graph, edge_evidence(graph, u, v))
         explanation = f"{left} —{RELATION_WORDS[relation]}— {right}"
     else:
         explanation = f"{left} —{RELATION_WORDS.get(relation, relation)}— {right}"
@@ -429,7 +554,7 @@ def cascade_table(timeline: Timeline, query: str, data_version: str) -> Table:
 
 def exportable(graph: nx.Graph) -> nx.Graph:
     """A copy whose attributes are all strings or numbers, as GraphML and GEXF need: lists
-    become counts or ``;``-joined text, evidence a JSON string, missing values are left out."""
+    become counts, evidence a JSON string, missing values are left out."""
     out = nx.Graph()
     for node, data in graph.nodes(data=True):
         attrs = {key: value for key, value in data.items()
@@ -441,9 +566,7 @@ def exportable(graph: nx.Graph) -> nx.Graph:
         attrs = {key: value for key, value in data.items()
                  if isinstance(value, (str, int, float)) and not isinstance(value, bool)}
         attrs["weight"] = float(data.get("weight", 1))
-        if data.get("reports"):
-            attrs["reports"] = ";".join(data["reports"])
-        attrs["evidence"] = json.dumps(data.get("evidence", []), ensure_ascii=False)
+        attrs["evidence"] = json.dumps(edge_evidence(graph, u, v), ensure_ascii=False)
         out.add_edge(u, v, **attrs)
     return out
 

@@ -699,6 +699,38 @@ class SummaryStore:
                 "provinces": provinces, "years": years,
                 "top_programs": self.top_objects("program", top), "top_laws": self.top_objects("law", top)}
 
+    # -- reading: the links graph -----------------------------------------------------------------
+
+    def link_rows(self) -> Iterator[tuple[str, int, int, str, str, str]]:
+        """(report, start, end, object IRI, kind, label) of every mention in a placed report,
+        ordered by report, sentence start and object: the rows, and the order, in which
+        :func:`search.links.build_graph` reads ``link_statements.rq``. Streamed, not listed.
+
+        >>> next(summaries.link_rows())                                   # doctest: +SKIP
+        ('0a1b…', 120, 188, 'https://…/program/falv-mingbairen', 'program', '法律明白人')
+        """
+        with self._reading() as connection:
+            yield from connection.execute(
+                "SELECT r.report, m.start, m.end, o.iri, o.kind, o.label "
+                "FROM reports r JOIN mentions m ON m.report = r.id JOIN objects o ON o.id = m.object "
+                "WHERE r.code IS NOT NULL ORDER BY r.report, m.start, o.iri")
+
+    def sentence_texts(self, spans: Iterable[tuple[str, int, int]]) -> dict[tuple[str, int, int], str]:
+        """The text of each evidence sentence ``(report, start, end)`` that is stored.
+
+        >>> summaries.sentence_texts([(report, 120, 188)])                 # doctest: +SKIP
+        {('0a1b…', 120, 188): '……推行法律明白人制度……'}
+        """
+        found = {}
+        with self._reading() as connection:
+            for report, start, end in set(spans):
+                row = connection.execute(
+                    "SELECT s.text FROM reports r JOIN sentences s ON s.report = r.id "
+                    "WHERE r.report = ? AND s.start = ? AND s.end = ?", (report, start, end)).fetchone()
+                if row is not None:
+                    found[(report, start, end)] = row[0]
+        return found
+
     # -- comparing -----------------------------------------------------------------------------
 
     def dump(self) -> dict[str, list[tuple]]:

@@ -73,8 +73,9 @@ def require_data(context: ServiceContext) -> None:
 
 
 def links_graph(context: ServiceContext) -> nx.Graph:
-    """The links graph of the current data version."""
-    return context.derived("links_graph", lambda ctx: links.build_graph(ctx.graph))
+    """The links graph of the current data version, from the summaries when they are current
+    (seconds, not minutes, on a large corpus), else from the graph store."""
+    return context.derived("links_graph", lambda ctx: links.build_graph(ctx.graph, summaries=summaries.shared(ctx)))
 
 
 def exported(context: ServiceContext, fmt: str) -> bytes:
@@ -241,7 +242,7 @@ def create_blueprint(context: ServiceContext) -> Blueprint:
         rows = links.related(graph, node, measure=measure, k=k)
         for row in rows:
             row["href"] = entity_path(row["node"])
-        total = sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "report")
+        total = links.report_total(graph)
         data = {"node": node_view(graph, node), "measure": measure, "k": k, "total_reports": total, "related": rows}
         return render_page("links_related.html", data, **_page_extras(graph, node))
 
@@ -338,8 +339,8 @@ def _hop_view(graph: nx.Graph, hop: dict) -> dict:
     view = {**hop, "from": node_view(graph, u), "to": node_view(graph, v), "weight": data.get("weight", 1),
             "evidence": [{**e, "href": report_path(e["report"], e["start"], e["end"]),
                           "report_label": _report_label(graph, e["report"])} for e in hop["evidence"]]}
-    if data.get("relation") == "co_mention" and data.get("reports"):
-        view["context"] = _report_label(graph, data["reports"][0])
+    if data.get("relation") == "co_mention" and data.get("first_report"):
+        view["context"] = _report_label(graph, data["first_report"])
     return view
 
 
