@@ -376,3 +376,26 @@ def test_home_statistics_are_the_same_from_summaries_and_from_the_graph(data, st
     assert from_summaries == home.corpus_statistics(_Context(data, store, None))
     assert from_summaries["reports"] == len(data.registry())
     assert from_summaries["top_programs"][0]["label"]["en"]
+
+
+def test_the_linker_reads_the_same_things_from_the_summaries_as_from_the_graph(corpus_datadir):
+    """Names, kinds, labels, what is mentioned and which places have reports: the summaries stand
+    in for a scan of every report graph, and must not change what a question links to."""
+    from ingest.stores import open_store
+    from search.questions.link import Linker
+    from search.summaries import SummaryStore
+
+    summaries = SummaryStore.open_current(corpus_datadir)
+    assert summaries is not None
+    try:
+        with open_store(corpus_datadir, read_only=True) as store:
+            from_graph, from_summaries = Linker.from_store(store), Linker.from_store(store, summaries)
+    finally:
+        summaries.close()
+
+    def described(linker):
+        return [(e.iri, e.kind, e.label, sorted(e.names), sorted(e.hidden), e.mentioned) for e in linker.entities]
+
+    assert described(from_summaries) == described(from_graph)
+    assert from_summaries.reported == from_graph.reported and from_graph.reported
+    assert any(e.kind == "initiative" and e.mentioned for e in from_summaries.entities)

@@ -309,9 +309,9 @@ def test_the_linker_and_links_graph_are_built_once_per_data_version(app, client,
     builds = []
     real = Linker.from_store.__func__
 
-    def counting(cls, store):
+    def counting(cls, store, summaries=None):
         builds.append(context.version())
-        return real(cls, store)
+        return real(cls, store, summaries)
 
     monkeypatch.setattr(Linker, "from_store", classmethod(counting))
     monkeypatch.setattr(context, "version", lambda: "version-a")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from ingest.gazetteer import Gazetteer, default_gazetteer
 from ingest.lawlist import load_laws, normalize_title
 from ingest.report import Place
-from ontology import jurisdiction_iri, law_iri
+from ontology import VOCABULARY_GRAPH, jurisdiction_iri, law_iri
 
 from search.questions.parse import leftmost_longest, lexicon, normalize
 
@@ -39,8 +39,10 @@ PRIMARY_KINDS = ("program", "initiative", "law")
 
 _IGNORED = re.compile(r"[\s\"'“”‘’「」『』《》〈〉<>]")
 
-_ENTITY_QUERY = """
-SELECT ?entity ?kind ?label ?labelKind WHERE {
+# The named things and their labels (patterns only; the queries below wrap them). DISTINCT:
+# initiatives and documents are described again in every report graph that names them, and the
+# union of the graphs would hand over one row per report (millions at 100k reports).
+_ENTITY_PATTERNS = """
   {
     ?entity skos:inScheme fz:ProgramScheme .
     { ?entity skos:prefLabel ?label BIND("pref" AS ?labelKind) }
@@ -59,8 +61,12 @@ SELECT ?entity ?kind ?label ?labelKind WHERE {
     ?entity a fz:PolicyDocument ; rdfs:label ?label .
     BIND("pref" AS ?labelKind) BIND("document" AS ?kind)
   }
-}
 """
+_ENTITY_QUERY = f"SELECT DISTINCT ?entity ?kind ?label ?labelKind WHERE {{ {_ENTITY_PATTERNS} }}"
+#: The same, in the vocabulary graph alone (programs and listed laws, with all their names): what
+#: reports name besides comes from the summaries, without a scan of every report graph.
+_VOCABULARY_ENTITY_QUERY = (f"SELECT DISTINCT ?entity ?kind ?label ?labelKind WHERE {{ "
+                            f"GRAPH {VOCABULARY_GRAPH.n3()} {{ {_ENTITY_PATTERNS} }} }}")
 _MENTIONED_QUERY = "SELECT DISTINCT ?entity WHERE { ?statement fz:object ?entity }"
 _REPORTED_QUERY = "SELECT DISTINCT ?j WHERE { ?report a fz:Report ; dct:spatial ?j }"
 
@@ -165,11 +171,17 @@ class Linker:
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_store(cls, store) -> "Linker":
-        """Every named thing of the graph, and the gazetteer."""
+    def from_store(cls, store, summaries=None) -> "Linker":
+        """Every named thing of the graph, and the gazetteer. With ``summaries``
+        (:class:`search.summaries.SummaryStore`, current for the store's reports) what is mentioned
+        and which jurisdictions have reports is read from them instead of scanned in the graph."""
         entities: dict[tuple[str, str], Entity] = {}
         preferred: dict[tuple[str, str], str] = {}
-        for row in store.query(_ENTITY_QUERY):
+        if summaries is not None:
+            named = [*store.query(_VOCABULARY_ENTITY_QUERY), *summaries.object_labels()]
+        else:
+            named = store.query(_ENTITY_QUERY)
+        for row in named:
             iri, kind, label, label_kind = str(row[0]), str(row[1]), row[2], str(row[3])
             entity = entities.setdefault((iri, kind), Entity(iri, kind, str(label)))
             folded = fold(str(label))
@@ -181,11 +193,17 @@ class Linker:
                 entity.names.add(folded)
             if label_kind == "pref" and getattr(label, "language", None) in ("zh", None):
                 preferred[(iri, kind)] = str(label)
-        mentioned = {str(row[0]) for row in store.query(_MENTIONED_QUERY)}
+        if summaries is not None:
+            mentioned = summaries.mentioned_objects()
+        else:
+            mentioned = {str(row[0]) for row in store.query(_MENTIONED_QUERY)}
         for key, entity in entities.items():
             entity.label = preferred.get(key, entity.label)
             entity.mentioned = entity.iri in mentioned
-        reported = {str(row[0]) for row in store.query(_REPORTED_QUERY)}
+        if summaries is not None:
+            reported = {str(jurisdiction_iri(code)) for code in summaries.reported_codes()}
+        else:
+            reported = {str(row[0]) for row in store.query(_REPORTED_QUERY)}
         return cls(sorted(entities.values(), key=lambda e: (e.kind, e.iri)), default_gazetteer(), reported)
 
     @classmethod

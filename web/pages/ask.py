@@ -45,7 +45,9 @@ _QUOTES = "“”\"'‘’「」『』《》"
 
 def question_linker(context: ServiceContext) -> Linker:
     """The entity linker of the current data version (about 0.2–0.3 s to build)."""
-    return context.derived("question_linker", lambda ctx: Linker.from_store(ctx.graph))
+    from search.summaries import shared
+
+    return context.derived("question_linker", lambda ctx: Linker.from_store(ctx.graph, shared(ctx)))
 
 
 def fallback_index(context: ServiceContext):
