@@ -290,11 +290,6 @@ class _GraphWriter:
         self._size = 0
 
 
-def _release(report: Report) -> None:
-    report.tokens = []
-    report.sentences = []
-
-
 class _Schedule:
     """When the next checkpoint is due: after so many reports or seconds, whichever comes first."""
 
@@ -385,7 +380,6 @@ class _Batch:
             by_source[previous["source"]].pop(report.id, None)
         registry[report.id] = registry_entry(report, manifest_entry)
         by_source.setdefault(report.source, {})[report.id] = None
-        _release(report)
         self.result.ingested.append(Ingested(report.id, report.source, tuple(report.notes)))
 
     def checkpoint(self) -> None:

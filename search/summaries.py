@@ -715,19 +715,10 @@ class SummaryStore:
                 "FROM reports r JOIN mentions m ON m.report = r.id JOIN objects o ON o.id = m.object "
                 "WHERE r.code IS NOT NULL ORDER BY r.report, m.start, o.iri")
 
-    def mentioned_objects(self) -> set[str]:
-        """IRIs of the things some stored statement has as object (an object no statement names
-        any more is dropped at ingest).
-
-        >>> "https://w3id.org/fzkg/id/program/falv-mingbairen" in summaries.mentioned_objects()  # doctest: +SKIP
-        True
-        """
-        with self._reading() as connection:
-            return {iri for (iri,) in connection.execute("SELECT iri FROM objects")}
-
     def object_labels(self) -> list[tuple[str, str, str, str]]:
-        """(IRI, kind, label, "pref") of every thing some stored statement has as object, in the
-        shape of the linker's entity rows (:mod:`search.questions.link`)."""
+        """(IRI, kind, label, "pref") of every thing some stored statement has as object (an object
+        no statement names any more is dropped at ingest), in the shape of the linker's entity
+        rows (:mod:`search.questions.link`)."""
         with self._reading() as connection:
             return [(iri, kind, label, "pref") for iri, kind, label in connection.execute(
                 "SELECT iri, kind, label FROM objects ORDER BY iri")]

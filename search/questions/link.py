@@ -71,6 +71,19 @@ _MENTIONED_QUERY = "SELECT DISTINCT ?entity WHERE { ?statement fz:object ?entity
 _REPORTED_QUERY = "SELECT DISTINCT ?j WHERE { ?report a fz:Report ; dct:spatial ?j }"
 
 
+def _named_things(store, summaries=None) -> tuple[list, set[str], set[str]]:
+    """(entity rows (IRI, kind, label, label kind), IRIs some statement names, IRIs of jurisdictions
+    some report is about): from the summaries and the vocabulary graph when there are summaries,
+    else from a scan of the whole graph."""
+    if summaries is None:
+        return (list(store.query(_ENTITY_QUERY)), {str(row[0]) for row in store.query(_MENTIONED_QUERY)},
+                {str(row[0]) for row in store.query(_REPORTED_QUERY)})
+    # the summaries hold exactly the things statements name (an orphan is dropped at ingest)
+    objects = summaries.object_labels()
+    return ([*store.query(_VOCABULARY_ENTITY_QUERY), *objects], {row[0] for row in objects},
+            {str(jurisdiction_iri(code)) for code in summaries.reported_codes()})
+
+
 def fold(text: str) -> str:
     """The comparison form of a name: NFKC, no quotes or spaces, half-width brackets, lower case.
 
@@ -177,10 +190,7 @@ class Linker:
         and which jurisdictions have reports is read from them instead of scanned in the graph."""
         entities: dict[tuple[str, str], Entity] = {}
         preferred: dict[tuple[str, str], str] = {}
-        if summaries is not None:
-            named = [*store.query(_VOCABULARY_ENTITY_QUERY), *summaries.object_labels()]
-        else:
-            named = store.query(_ENTITY_QUERY)
+        named, mentioned, reported = _named_things(store, summaries)
         for row in named:
             iri, kind, label, label_kind = str(row[0]), str(row[1]), row[2], str(row[3])
             entity = entities.setdefault((iri, kind), Entity(iri, kind, str(label)))
@@ -193,17 +203,9 @@ class Linker:
                 entity.names.add(folded)
             if label_kind == "pref" and getattr(label, "language", None) in ("zh", None):
                 preferred[(iri, kind)] = str(label)
-        if summaries is not None:
-            mentioned = summaries.mentioned_objects()
-        else:
-            mentioned = {str(row[0]) for row in store.query(_MENTIONED_QUERY)}
         for key, entity in entities.items():
             entity.label = preferred.get(key, entity.label)
             entity.mentioned = entity.iri in mentioned
-        if summaries is not None:
-            reported = {str(jurisdiction_iri(code)) for code in summaries.reported_codes()}
-        else:
-            reported = {str(row[0]) for row in store.query(_REPORTED_QUERY)}
         return cls(sorted(entities.values(), key=lambda e: (e.kind, e.iri)), default_gazetteer(), reported)
 
     @classmethod

@@ -380,6 +380,19 @@ class _Expired(Exception):
 _WORKER_CODE = "import sys; from web.sparql.executor import _worker_main; _worker_main(int(sys.argv[1]))"
 
 
+def _set_limits(executor, datadir: DataDir | str | os.PathLike, workers: int, deadline: float,
+                result_cap: int) -> None:
+    """The data directory and limits every executor has, checked."""
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if result_cap < 0:
+        raise ValueError("result_cap must not be negative")
+    executor.datadir = datadir if isinstance(datadir, DataDir) else DataDir.at(datadir)
+    executor.workers = workers
+    executor.deadline = deadline
+    executor.result_cap = result_cap
+
+
 class QueryExecutor:
     """A small pool of query worker processes for one data directory.
 
@@ -389,14 +402,7 @@ class QueryExecutor:
 
     def __init__(self, datadir: DataDir | str | os.PathLike, *, workers: int = 2, deadline: float = 30.0,
                  result_cap: int = 10000):
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
-        if result_cap < 0:
-            raise ValueError("result_cap must not be negative")
-        self.datadir = datadir if isinstance(datadir, DataDir) else DataDir.at(datadir)
-        self.workers = workers
-        self.deadline = deadline
-        self.result_cap = result_cap
+        _set_limits(self, datadir, workers, deadline, result_cap)
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # LIFO: the warmest worker goes first
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
@@ -622,14 +628,7 @@ class RemoteQueryExecutor:
                  deadline: float = 30.0, result_cap: int = 10000):
         from ingest.remote_store import SparqlEndpoint
 
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
-        if result_cap < 0:
-            raise ValueError("result_cap must not be negative")
-        self.datadir = datadir if isinstance(datadir, DataDir) else DataDir.at(datadir)
-        self.workers = workers
-        self.deadline = deadline
-        self.result_cap = result_cap
+        _set_limits(self, datadir, workers, deadline, result_cap)
         self.endpoint = SparqlEndpoint(url)
         self._slots = threading.BoundedSemaphore(workers)
         self._prefixes = _prefixes()
