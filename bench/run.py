@@ -1076,6 +1076,41 @@ def engines_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def service_table(result: dict) -> str:
+    """The service rows alone, one column per engine: a ``--service-only`` run."""
+    size, ran = result["size"], result["engines"]
+    order = [engine for engine in result["engine_order"] if engine in ran]
+    pages = {label: entry["path"] for e in ran.values() for label, entry in e["service"].get("pages", {}).items()}
+    lines = [f"| {size:,} reports, service only | {' | '.join(order)} | target |", "|---" * (len(order) + 2) + "|"]
+    for row in _service_rows(list(QUESTIONS), pages):
+        checked = {engine: row.number(ran[engine], "checked") for engine in order}
+        lines.append(f"| {row.label} | {' | '.join(row.cell(ran[e]) for e in order)} | "
+                     f"{_target_cell(row.targets, size, checked)} |")
+    return "\n".join(lines)
+
+
+def service_only(size: int, engines: list[str], settings: Settings) -> dict:
+    """``fzkg serve`` timed on the data directories an earlier run of this size ingested."""
+    ran = {}
+    for engine in engines:
+        data = settings.out / f"data-{size}-{engine}"
+        if not (data / "reports.json").exists():
+            raise SystemExit(f"--service-only: no ingested data directory {data}; run the benchmark at this size first")
+        print(f"{size:,} reports, {engine}: timing the service on {data}", flush=True)
+        ran[engine] = {"service": service_latencies(data, settings.out / f"serve-{size}-{engine}.log",
+                                                    settings.http_repeat, settings.page_timeout)}
+    return {"size": size, "machine": machine(), "engines": ran, "engine_order": engines,
+            "http_repeat": settings.http_repeat, "page_timeout_s": settings.page_timeout}
+
+
+def service_markdown(result: dict) -> str:
+    m = result["machine"]
+    return (f"### {result['size']:,} reports: the service alone\n\n"
+            f"{m['date']}, {m['cores']} cores, {m['ram']} RAM, commit {m['commit'] or '?'}; the data directories "
+            f"of the run above; first call, then the median and p95 of {result['http_repeat']} calls; HTTP "
+            f"requests time out after {result['page_timeout_s']:.0f} s.\n\n" + service_table(result) + "\n")
+
+
 def segmenter_table(result: dict) -> str:
     """What does not depend on the engine: the segmenter alone, the reference ingest is held to."""
     segmenter, plain = result["segmenter"], result.get("plain_jieba")
@@ -1114,9 +1149,9 @@ def markdown(result: dict) -> str:
             + segmenter_table(result) + "\n\n" + engines_table(result) + "\n")
 
 
-def update_results_file(result: dict, path: Path = RESULTS_FILE) -> None:
-    begin, end = f"<!-- bench:{result['size']} -->", f"<!-- /bench:{result['size']} -->"
-    section = f"{begin}\n{markdown(result)}{end}"
+def update_results_file(result: dict, path: Path = RESULTS_FILE, part: str = "") -> None:
+    begin, end = f"<!-- bench:{result['size']}{part} -->", f"<!-- /bench:{result['size']}{part} -->"
+    section = f"{begin}\n{service_markdown(result) if part else markdown(result)}{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
     if begin in text and end in text:
         text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
@@ -1148,6 +1183,9 @@ def _parser() -> argparse.ArgumentParser:
                         f"(default {DEFAULT_HTTP_REPEAT}; at least {MIN_REPEAT})")
     parser.add_argument("--page-timeout", type=float, default=DEFAULT_PAGE_TIMEOUT, metavar="SECONDS",
                         help=f"give up on an HTTP request after this long (default {DEFAULT_PAGE_TIMEOUT:.0f})")
+    parser.add_argument("--service-only", action="store_true",
+                        help="only time the service (questions and aggregate pages over HTTP) on the data "
+                        "directories an earlier run of these sizes ingested (OUT/data-SIZE-ENGINE)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-results-file", action="store_true", help=f"do not update {RESULTS_FILE.name}")
     return parser
@@ -1174,6 +1212,15 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     settings = Settings(out=args.out, workers=args.workers, repeat=args.repeat, http_repeat=args.http_repeat,
                         page_timeout=args.page_timeout, seed=args.seed, engines=tuple(engines))
+    if args.service_only:
+        for size in sizes:
+            result = service_only(size, engines, settings)
+            (args.out / f"results-{size}-service.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
+                                                                   encoding="utf-8")
+            print(service_markdown(result), flush=True)
+            if not args.no_results_file:
+                update_results_file(result, part=":service")
+        return 0
     for size in sizes:
         run, skipped = engines_for(size, engines, _whoosh_limit(args))
         result = run_size(size, run, skipped, settings)

@@ -72,7 +72,19 @@ _NOTHING = "\x00"
 #: The row shapes of the question templates: the SPARQL variables the answer builder reads.
 StatementRow = namedtuple("StatementRow", "j jLabel code level object year report start end exact")
 CompanionRow = namedtuple("CompanionRow", "other otherLabel otherKind sameSentence jLabel year report start end exact")
+ItemRow = namedtuple("ItemRow", "j jLabel code object objectLabel kind relation year report start end exact")
 TimelineRow = namedtuple("TimelineRow", "j jLabel code level province provinceLabel year report start end exact")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Statements a question template selects, as SQL over ``mentions`` and ``reports r``."""
+
+    #: (object IRI, relation name or None for any relation)
+    pairs: list[tuple[str, str | None]]
+    #: a condition on the report row ``r``, with its parameters
+    where: str
+    params: list
 
 
 def ids_digest(report_ids: Iterable[str]) -> str:
@@ -218,7 +230,7 @@ class SummaryStore:
         if read_only:
             if not path.exists():
                 raise FileNotFoundError(f"no summaries at {path}")
-            with store._reading():
+            with store.reading():
                 pass
             return store
         datadir.root.mkdir(parents=True, exist_ok=True)
@@ -261,7 +273,7 @@ class SummaryStore:
         return connection
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[sqlite3.Connection]:
         """A connection for one read (request threads share the pool; a writer reads on its own)."""
         if self._writer is not None:
             yield self._writer
@@ -300,7 +312,7 @@ class SummaryStore:
     # -- state ---------------------------------------------------------------------------------
 
     def _meta(self, key: str) -> str | None:
-        with self._reading() as connection:
+        with self.reading() as connection:
             try:
                 row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
             except sqlite3.OperationalError:  # no tables yet
@@ -315,11 +327,11 @@ class SummaryStore:
         return self.schema_version() == SCHEMA_VERSION and self._meta("reports") == ids_digest(report_ids)
 
     def report_ids(self) -> list[str]:
-        with self._reading() as connection:
+        with self.reading() as connection:
             return [row[0] for row in connection.execute("SELECT report FROM reports ORDER BY report")]
 
     def __len__(self) -> int:
-        with self._reading() as connection:
+        with self.reading() as connection:
             return connection.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
 
     # -- writing (the sink) --------------------------------------------------------------------
@@ -464,9 +476,14 @@ class SummaryStore:
             return self._statement_rows(values, first_year=True)
         if template == "cooccurring.rq":
             return self._companion_rows(values)
+        if template == "items_of.rq":
+            return self._item_rows(values)
         return None
 
-    def _statement_rows(self, values: dict, first_year: bool) -> list[StatementRow] | None:
+    def statement_selection(self, values: dict, first_year: bool) -> "Selection | None":
+        """What the statement templates (``jurisdictions_with.rq``, ``first_mention.rq``) bound with
+        ``values`` select, as SQL: the (object, relation) pairs and a condition on the report row
+        ``r``; None for a binding these tables do not answer."""
         handled = {("object", "relation"), ("level",), ("suffix",), ("area",)}
         if not first_year:
             handled.add(("yearFrom", "yearTo"))
@@ -475,13 +492,9 @@ class SummaryStore:
         wanted = values.get(("object", "relation"))
         if wanted is None or any(obj is None for obj, _ in wanted):
             return None  # "any object" is a scan of everything: the graph does it as well
-        if not wanted:
-            return []
-        params: list = []
-        pairs = ", ".join("(?, ?)" for _ in wanted)
-        for obj, relation in wanted:
-            params += [str(obj), None if relation is None else _RELATION_OF_IRI.get(str(relation), _NOTHING)]
-        where = []
+        pairs = [(str(obj), None if relation is None else _RELATION_OF_IRI.get(str(relation), _NOTHING))
+                 for obj, relation in wanted]
+        where, params = ["r.code IS NOT NULL"], []
         if ("level",) in values:
             levels = [_LEVEL_OF_IRI.get(str(row[0]), _NOTHING) for row in values[("level",)] if row[0] is not None]
             if len(levels) < len(values[("level",)]):
@@ -499,13 +512,12 @@ class SummaryStore:
         if ("area",) in values:
             areas = [_code_of(row[0]) for row in values[("area",)]]
             if None not in areas:
-                where.append(f"EXISTS (SELECT 1 FROM areas a WHERE a.report = m.report AND a.area IN "
+                where.append(f"EXISTS (SELECT 1 FROM areas a WHERE a.report = r.id AND a.area IN "
                              f"({', '.join('?' * len(areas))}))")
                 params += areas
         if ("yearFrom", "yearTo") in values:
-            ranges = values[("yearFrom", "yearTo")]
             clauses = []
-            for low, high in ranges:
+            for low, high in values[("yearFrom", "yearTo")]:
                 parts = ["1"]
                 if low is not None:
                     parts.append("r.year >= ?")
@@ -515,6 +527,31 @@ class SummaryStore:
                     params.append(int(high))
                 clauses.append("(" + " AND ".join(parts) + ")")
             where.append("(" + (" OR ".join(clauses) or "0") + ")")
+        return Selection(pairs, " AND ".join(where), params)
+
+    def object_relation_pairs(self, connection: sqlite3.Connection, selection: "Selection") -> list[tuple[int, str]]:
+        """(object id, relation) of each pair of ``selection`` whose object has rows; a pair of
+        any relation stands for one pair per relation, so that every look-up is an index range."""
+        ids = dict(connection.execute(
+            f"SELECT iri, id FROM objects WHERE iri IN ({', '.join('?' * len(selection.pairs))})",
+            [iri for iri, _ in selection.pairs])) if selection.pairs else {}
+        found = []
+        for iri, relation in selection.pairs:
+            if iri in ids:
+                found += [(ids[iri], name) for name in ([relation] if relation is not None else RELATIONS)]
+        return list(dict.fromkeys(found))
+
+    def _statement_rows(self, values: dict, first_year: bool) -> list[StatementRow] | None:
+        selection = self.statement_selection(values, first_year)
+        if selection is None:
+            return None
+        if not selection.pairs:
+            return []
+        params: list = []
+        pairs = ", ".join("(?, ?)" for _ in selection.pairs)
+        for obj, relation in selection.pairs:
+            params += [obj, relation]
+        params += selection.params
         select = f"""
             WITH wanted (iri, relation) AS (VALUES {pairs}),
             hits AS (
@@ -523,7 +560,7 @@ class SummaryStore:
               JOIN objects o ON o.iri = w.iri
               JOIN mentions m ON m.object = o.id AND (w.relation IS NULL OR m.relation = w.relation)
               JOIN reports r ON r.id = m.report
-              WHERE {' AND '.join(where) or '1'})"""
+              WHERE {selection.where})"""
         if first_year:
             # the earliest year any matching statement has, then that year's statements
             query = f"""{select}
@@ -536,11 +573,51 @@ class SummaryStore:
                 SELECT h.code, h.name, h.level, h.iri, h.year, h.report, h.start, h.end, s.text
                 FROM hits h JOIN sentences s ON s.report = h.rid AND s.start = h.start AND s.end = h.end
                 ORDER BY h.year, h.code, h.report, h.start"""
-        with self._reading() as connection:
+        with self.reading() as connection:
             rows = connection.execute(query, params).fetchall()
         return [StatementRow(str(jurisdiction_iri(code)), name, code, str(level_iri(level)), iri, year, report,
                              start, end, text)
                 for code, name, level, iri, year, report, start, end, text in rows]
+
+    def _item_rows(self, values: dict) -> list[ItemRow] | None:
+        if not set(values) <= {("j",), ("kind", "relation"), ("yearFrom", "yearTo")}:
+            return None
+        places = [_code_of(row[0]) for row in values.get(("j",), [])]
+        wanted = values.get(("kind", "relation"), [])
+        ranges = values.get(("yearFrom", "yearTo"), [])
+        if None in places or not places or any(kind is None for kind, _ in wanted) or len(ranges) > 1:
+            return None  # any place, any kind of statement or several year ranges: left to the graph
+        if not wanted:
+            return []
+        params: list = []
+        for kind, relation in wanted:
+            params += [_KIND_OF_CLASS.get(str(kind), _NOTHING),
+                       None if relation is None else _RELATION_OF_IRI.get(str(relation), _NOTHING)]
+        params += places
+        where = [f"r.code IN ({', '.join('?' * len(places))})"]
+        for low, high in ranges:
+            if low is not None:
+                where.append("r.year >= ?")
+                params.append(int(low))
+            if high is not None:
+                where.append("r.year <= ?")
+                params.append(int(high))
+        with self.reading() as connection:
+            rows = connection.execute(f"""
+                WITH wanted (kind, relation) AS (VALUES {', '.join('(?, ?)' for _ in wanted)})
+                SELECT r.code, r.name, o.iri, o.label, m.kind, m.relation, r.year, r.report, m.start, m.end, s.text
+                -- the place's reports first, then their mentions by primary key (CROSS JOIN fixes the
+                -- order; the planner would otherwise walk every mention of the kind)
+                FROM reports r
+                CROSS JOIN mentions m ON m.report = r.id
+                JOIN wanted w ON m.kind = w.kind AND (w.relation IS NULL OR m.relation = w.relation)
+                JOIN objects o ON o.id = m.object
+                JOIN sentences s ON s.report = m.report AND s.start = m.start AND s.end = m.end
+                WHERE {' AND '.join(where)}
+                ORDER BY o.label, r.code, r.report, m.start""", params).fetchall()
+        return [ItemRow(str(jurisdiction_iri(code)), name, code, iri, label, str(MENTION_CLASSES[kind]),
+                        str(relation_iri(relation)), year, report, start, end, text)
+                for code, name, iri, label, kind, relation, year, report, start, end, text in rows]
 
     def _companion_rows(self, values: dict) -> list[CompanionRow] | None:
         if not set(values) <= {("object",), ("otherKind",), ("sentenceOnly",)}:
@@ -554,8 +631,8 @@ class SummaryStore:
             return []
         kind_names = [_KIND_OF_CLASS.get(str(k), _NOTHING) for k in kinds]
         sentence_filter = "AND same" if sentence_only == [True] else ""
-        with self._reading() as connection:
-            ids = self._object_ids(connection, anchors)
+        with self.reading() as connection:
+            ids = self.object_ids(connection, anchors)
             # one row per companion statement (the SPARQL gives one per pair with an anchor
             # statement): the answer counts reports, jurisdictions and sentences, never pairs
             companions, params = self._companions_sql(ids, kind_names)
@@ -572,7 +649,7 @@ class SummaryStore:
                 for iri, label, kind, same, name, year, report, start, end, text in rows]
 
     @staticmethod
-    def _object_ids(connection: sqlite3.Connection, iris: list[str]) -> list[int]:
+    def object_ids(connection: sqlite3.Connection, iris: list[str]) -> list[int]:
         marks = ", ".join("?" * len(iris))
         return [row[0] for row in connection.execute(f"SELECT id FROM objects WHERE iri IN ({marks})", iris)]
 
@@ -611,7 +688,7 @@ class SummaryStore:
             FROM hits h JOIN sentences s ON s.report = h.rid AND s.start = h.start AND s.end = h.end
             WHERE h.year = h.first
             ORDER BY h.year, h.code, h.report, h.start"""
-        with self._reading() as connection:
+        with self.reading() as connection:
             rows = connection.execute(query, iris).fetchall()
         return [TimelineRow(str(jurisdiction_iri(code)), name, code, str(level_iri(level)),
                             str(jurisdiction_iri(province)) if province else None, province_name, year, report,
@@ -628,7 +705,7 @@ class SummaryStore:
             FROM objects o JOIN mentions m ON m.object = o.id JOIN reports r ON r.id = m.report
             WHERE o.iri IN ({', '.join('?' * len(iris))}) AND r.year IS NOT NULL
             GROUP BY r.year ORDER BY r.year"""
-        with self._reading() as connection:
+        with self.reading() as connection:
             return [{"year": year, "jurisdictions": places, "reports": reports}
                     for year, places, reports in connection.execute(query, iris)]
 
@@ -653,7 +730,7 @@ class SummaryStore:
               FROM {source} WHERE {' AND '.join(where)} GROUP BY m.object) t
             JOIN objects o ON o.id = t.object
             ORDER BY t.reports DESC, t.mentions DESC, o.label, o.iri LIMIT ?"""
-        with self._reading() as connection:
+        with self.reading() as connection:
             rows = connection.execute(query, [*params, limit]).fetchall()
         return [{"object": iri, "label_zh": label, "label_en": label_en, "reports": reports, "mentions": mentions}
                 for iri, label, label_en, reports, mentions in rows]
@@ -664,8 +741,8 @@ class SummaryStore:
         iris, kinds = [str(i) for i in iris], list(kinds)
         if not iris or not kinds:
             return []
-        with self._reading() as connection:
-            ids = self._object_ids(connection, iris)
+        with self.reading() as connection:
+            ids = self.object_ids(connection, iris)
             companions, params = self._companions_sql(ids, kinds)
             rows = connection.execute(f"""
                 {companions}
@@ -680,7 +757,7 @@ class SummaryStore:
         """The home page's counts, as rows keyed like the variables of its SPARQL queries
         (``web/pages/home.py``): totals, levels, provinces, years, top programs and laws."""
         labels = level_labels()
-        with self._reading() as connection:
+        with self.reading() as connection:
             reports, places = connection.execute("SELECT COUNT(*), COUNT(DISTINCT code) FROM reports").fetchone()
             levels = [{"level": str(level_iri(level)), "label_zh": labels.get(level, {}).get("zh"),
                        "label_en": labels.get(level, {}).get("en"), "reports": count, "jurisdictions": distinct}
@@ -709,7 +786,7 @@ class SummaryStore:
         >>> next(summaries.link_rows())                                   # doctest: +SKIP
         ('0a1b…', 120, 188, 'https://…/program/falv-mingbairen', 'program', '法律明白人')
         """
-        with self._reading() as connection:
+        with self.reading() as connection:
             yield from connection.execute(
                 "SELECT r.report, m.start, m.end, o.iri, o.kind, o.label "
                 "FROM reports r JOIN mentions m ON m.report = r.id JOIN objects o ON o.id = m.object "
@@ -719,13 +796,13 @@ class SummaryStore:
         """(IRI, kind, label, "pref") of every thing some stored statement has as object (an object
         no statement names any more is dropped at ingest), in the shape of the linker's entity
         rows (:mod:`search.questions.link`)."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             return [(iri, kind, label, "pref") for iri, kind, label in connection.execute(
                 "SELECT iri, kind, label FROM objects ORDER BY iri")]
 
     def reported_codes(self) -> set[str]:
         """Official codes of the jurisdictions some stored report is about."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             return {code for (code,) in connection.execute(
                 "SELECT DISTINCT code FROM reports WHERE code IS NOT NULL")}
 
@@ -736,7 +813,7 @@ class SummaryStore:
         {('0a1b…', 120, 188): '……推行法律明白人制度……'}
         """
         found = {}
-        with self._reading() as connection:
+        with self.reading() as connection:
             for report, start, end in set(spans):
                 row = connection.execute(
                     "SELECT s.text FROM reports r JOIN sentences s ON s.report = r.id "
@@ -750,7 +827,7 @@ class SummaryStore:
     def dump(self) -> dict[str, list[tuple]]:
         """Every row in a canonical order, with IRIs and report ids instead of row ids: two stores
         holding the same facts dump equal, however they were filled."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             reports = connection.execute(
                 "SELECT r.report, r.year, r.code, r.name, r.level, r.province_code, r.province_name, r.city_code, "
                 "r.city_name, (SELECT group_concat(area, ' ') FROM (SELECT area FROM areas a WHERE a.report = r.id "

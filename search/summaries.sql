@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS mentions (
   PRIMARY KEY (report, object, relation, mention_start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mentions_by_object ON mentions (object, report);
+-- Covers what an answer counts per report (search/questions/grouped.py): one index range per
+-- (object, relation), reports in order, sentences without a look-up of the row.
+CREATE INDEX IF NOT EXISTS mentions_by_object_relation ON mentions (object, relation, report, start, end);
 CREATE INDEX IF NOT EXISTS mentions_by_kind ON mentions (kind, object, report);
 
 -- The text of each evidence sentence, once per report and span.

@@ -27,6 +27,7 @@ from ontology import jurisdiction_iri  # noqa: E402
 from search import links  # noqa: E402
 from search.questions import answer_question  # noqa: E402
 from search.questions.link import Linker  # noqa: E402
+from search.questions.rows import Paging  # noqa: E402
 from search.questions.parse import build_frame, match_shape  # noqa: E402
 from search.questions.sparql import bind, with_prefixes  # noqa: E402
 from search.summaries import SummaryStore, rebuild, summaries_path  # noqa: E402
@@ -39,7 +40,7 @@ QUESTIONS = [item["q"] for item in tomllib.loads((TESTS / "questions.toml").read
 #: synthetic reports added to the corpus: more places, years and shared programs than five reports have
 GENERATED = 12
 AGGREGATE_SHAPES = {"first_mention", "mentions_per_year", "count_jurisdictions", "jurisdictions_with",
-                    "cooccurring", "cooccurring_sentence"}
+                    "cooccurring", "cooccurring_sentence", "items_of", "compare", "compare_both"}
 
 
 def ingest(root: Path, *paths) -> None:
@@ -240,6 +241,11 @@ def aggregate_questions(store) -> list[str]:
         if n < 5 or n >= len(shared):
             questions += [f"{thing}和哪些做法一起出现?", f"哪些做法和{thing}出现在同一句话里?",
                           f"{thing}和哪些法律一起出现?"]
+    places = [str(row.label) for row in select(store, """
+        SELECT DISTINCT ?label WHERE { ?r a fz:Report ; dct:spatial ?j . ?j rdfs:label ?label } ORDER BY ?label""")]
+    for first, second in zip(places[:3], places[1:4]):
+        questions += [f"{first}学习了哪些法律?", f"{first}开展了哪些做法?", f"2023年{first}提到了哪些文件?",
+                      f"比较{first}和{second}", f"{first}和{second}都开展了哪些做法?"]
     return questions
 
 
@@ -266,6 +272,40 @@ def test_questions_on_the_corpus_answer_the_same_from_summaries_and_from_the_gra
                 shapes.add(summary_answer.shape)
     assert shapes == AGGREGATE_SHAPES
     assert len(asked) > 150
+
+
+#: pages that cut rows, evidence and lists in every way, and pages past the end
+PAGINGS = [Paging(0, 2, 1, 1), Paging(1, 3, 2, 0), Paging(2, 1, 0, 3), Paging(0, None, None, None),
+           Paging(0, 1, None, None), Paging(1000, 5, 3, 3)]
+
+
+def test_pages_of_answers_are_the_same_from_summaries_and_from_the_graph(data, store, summaries):
+    """The summaries group and cut answers in SQL, the graph path in Python: every page, with its
+    counts, is the same either way — on a corpus where groups hold many reports and sentences."""
+    linker = Linker.from_store(store)
+    asked = [q for q in aggregate_questions(store)
+             if (match := match_shape(build_frame(q, linker))) and match.shape.name in AGGREGATE_SHAPES]
+    cut = {"rows": False, "evidence": False, "lists": False}
+    for question in asked:
+        whole = answer_question(question, store, linker=linker, paging=Paging.everything())
+        for paging in PAGINGS:
+            summary_answer = answer_question(question, store, linker=linker, summaries=summaries, paging=paging)
+            graph_answer = answer_question(question, store, linker=linker, paging=paging)
+            assert summary_answer.to_json() == graph_answer.to_json(), (question, paging)
+            if not summary_answer.understood:
+                continue
+            assert summary_answer.answered_from == "summaries", question
+            assert summary_answer.row_count == len(whole.answers)
+            cut["rows"] |= len(summary_answer.answers) < summary_answer.row_count
+            for row in summary_answer.answers:
+                full = next(r for r in whole.answers if (r.iri, r.label) == (row.iri, row.label))
+                assert row.evidence_count == len(full.evidence)
+                assert row.evidence == full.evidence[:len(row.evidence)]
+                cut["evidence"] |= len(row.evidence) < row.evidence_count
+                for key in ("jurisdictions", "reports"):
+                    if key in row.extra:
+                        cut["lists"] |= len(row.extra[key]) < len(full.extra[key])
+    assert cut == {"rows": True, "evidence": True, "lists": True}
 
 
 def test_adoption_timelines_are_the_same_from_summaries_and_from_the_graph(store, summaries):

@@ -21,6 +21,7 @@ from search import links
 from search.export import BOM, PROVENANCE
 from search.questions import answer_question
 from search.questions.link import Linker
+from search.questions.rows import Paging
 
 MINGBAIREN_Q = "哪些县开展了“法律明白人”?"
 HUANGHE_Q = "哪些地方学习了《中华人民共和国黄河保护法》?"
@@ -219,6 +220,42 @@ def test_json_twin_is_the_answer_with_the_data_version(client, datadir, store):
     expected = answer_question(MINGBAIREN_Q, store).to_json()
     assert data["data_version"] == datadir.version()
     assert {key: value for key, value in data.items() if key not in ("data_version", "url")} == expected
+
+
+def test_answers_come_in_pages_that_keep_their_counts(client, store):
+    """An answer with more rows or sentences than a page holds says how many there are in all,
+    and the pages together are the whole answer."""
+    question = "哪些地方开展了“法律明白人”?"
+    whole = answer_question(question, store, paging=Paging.everything()).to_json()
+    assert len(whole["answers"]) >= 2 and any(len(row["evidence"]) >= 2 for row in whole["answers"])
+    pages = []
+    for number in range(1, len(whole["answers"]) + 2):
+        data = get_json(client, "/ask.json?" + urlencode({"q": question, "limit": 1, "page": number, "evidence": 1}))
+        assert data["row_count"] == len(whole["answers"])
+        assert data["paging"] == {"offset": number - 1, "limit": 1, "evidence": 1, "listed": 100}
+        pages += data["answers"]
+    assert len(pages) == len(whole["answers"])
+    for shown, full in zip(pages, whole["answers"]):
+        assert shown["label"] == full["label"]
+        assert shown["evidence"] == full["evidence"][:1]
+        assert shown["evidence_count"] == len(full["evidence"])
+    # the page says what it leaves out and links to the rest
+    several = next(i for i, row in enumerate(whole["answers"], 1) if len(row["evidence"]) >= 2)
+    root = page(client, ask_path(question) + "&" + urlencode({"limit": 1, "page": several, "evidence": 1}))
+    assert root.find(id="answer-range")
+    assert "共" in root.find("p", cls="evidence-left").text
+    more = root.find("a", cls="more-evidence-link").attrs["href"]
+    assert parse_qs(urlsplit(more).query)["evidence"] == ["1000"]
+    pager = root.find("nav", cls="pager")
+    assert pager is not None and pager.find("a")
+
+
+@pytest.mark.parametrize("param, value", [("limit", "0"), ("limit", "1001"), ("page", "0"), ("evidence", "-1"),
+                                          ("evidence", "many")])
+def test_bad_paging_parameters_are_a_400_naming_the_parameter(client, param, value):
+    response = client.get("/ask.json?" + urlencode({"q": MINGBAIREN_Q, param: value}))
+    assert response.status_code == 400
+    assert param in response.get_json()["error"]["message"]
 
 
 # --------------------------------------------------------------------------- not understood

@@ -16,6 +16,8 @@ from rdflib import URIRef
 from ontology import FZ, level_iri, relation_iri
 from search.questions.link import KINDS, Link, Linker, PlaceLink, Thing
 from search.questions.parse import Frame, Match, PLACE_TOKEN, YEAR_TOKEN, build_frame, lexicon, match_shape, shapes
+from search.questions.grouped import companion_groups, statement_groups
+from search.questions.rows import Evidence, Paging, Row
 from search.questions.sparql import bind, template, with_prefixes
 
 #: the statement class of each kind of thing
@@ -26,49 +28,6 @@ _KIND_OF_CLASS = {str(cls): kind for kind, cls in MENTION_CLASS.items()}
 COMPANION_KINDS = ("program", "initiative", "law")
 MAX_CHOICES = 20
 MAX_SUGGESTIONS = 3
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A sentence of a report: ``DataDir.read_text(report)[start:end] == text``."""
-
-    report: str
-    text: str
-    start: int
-    end: int
-
-    def to_json(self) -> dict:
-        return {"report": self.report, "text": self.text, "start": self.start, "end": self.end}
-
-
-@dataclass
-class Row:
-    """One answer: a jurisdiction, a thing or a year, with the sentences that prove it."""
-
-    label: str
-    iri: str | None
-    kind: str
-    code: str | None = None
-    evidence: list[Evidence] = field(default_factory=list)
-    #: shape-specific facts (years, counts, which jurisdictions …), JSON-ready
-    extra: dict[str, Any] = field(default_factory=dict)
-    #: (report, start) of the evidence held: a popular thing gathers thousands of sentences, and
-    #: scanning the list for each would take minutes
-    _held: set[tuple[str, int]] = field(default_factory=set, repr=False, compare=False)
-
-    def add_evidence(self, evidence: Evidence) -> None:
-        if len(self._held) != len(self.evidence):
-            self._held = {(e.report, e.start) for e in self.evidence}  # the list was set directly
-        key = (evidence.report, evidence.start)
-        if key not in self._held:
-            self._held.add(key)
-            self.evidence.append(evidence)
-
-    def to_json(self) -> dict:
-        data = {"label": self.label, "iri": self.iri, "code": self.code, "kind": self.kind}
-        data.update(self.extra)
-        data["evidence"] = [e.to_json() for e in self.evidence]
-        return data
 
 
 @dataclass
@@ -96,6 +55,9 @@ class Answer:
     fallback: dict | None = None
     #: the template with UNDEF rows: the query's structure, whatever was bound
     template: str | None = None
+    #: the rows of the answer in all; ``answers`` holds those of ``paging`` only
+    row_count: int | None = None
+    paging: Paging = field(default_factory=Paging)
     #: where the rows came from: "graph" (the SPARQL above ran) or "summaries" (the same rows read
     #: from :class:`search.summaries.SummaryStore`); not part of the JSON, which is the same either way
     answered_from: str | None = None
@@ -105,6 +67,9 @@ class Answer:
                 "bindings": self.bindings, "answers": [row.to_json() for row in self.answers],
                 "suggestions": self.suggestions, "shape": self.shape,
                 "interpretation": self.interpretation}
+        if self.understood:
+            data["row_count"] = self.row_count
+            data["paging"] = self.paging.to_json()
         if self.total is not None:
             data["total"] = self.total
         if self.reason is not None:
@@ -122,14 +87,17 @@ class Answer:
 
 # --- entry point -----------------------------------------------------------------------------
 
-def answer_question(question: str, store, index=None, linker: Linker | None = None, summaries=None) -> Answer:
+def answer_question(question: str, store, index=None, linker: Linker | None = None, summaries=None,
+                    paging: Paging | None = None) -> Answer:
     """Answer ``question`` from the graph ``store`` (:class:`ingest.store.GraphStore`).
 
     ``index`` (:class:`search.index.SearchIndex`) feeds the full-text fallback of questions that
     are not understood; ``linker`` may be passed to reuse one across questions. With
     ``summaries`` (:class:`search.summaries.SummaryStore`, current for the store's reports), the
     aggregate shapes read their rows from it instead of running their SPARQL: the same rows, in
-    milliseconds instead of seconds on a large corpus.
+    milliseconds instead of seconds on a large corpus. ``paging`` (by default the first
+    :data:`~search.questions.rows.ROWS_PER_PAGE` rows) says which rows to return and how much
+    evidence of each; ``row_count`` and each row's ``evidence_count`` count them all.
 
     >>> from ingest.store import GraphStore                      # doctest: +SKIP
     >>> with GraphStore.open("data/graph", read_only=True) as store:   # doctest: +SKIP
@@ -143,7 +111,7 @@ def answer_question(question: str, store, index=None, linker: Linker | None = No
     if match is None:
         return _not_understood(question, frame, None, linker, index,
                                "no supported question shape fits this question")
-    return _Answering(question, match, linker, store, index, summaries).run()
+    return _Answering(question, match, linker, store, index, summaries, paging or Paging()).run()
 
 
 class _Unanswerable(Exception):
@@ -156,9 +124,10 @@ class _Unanswerable(Exception):
 class _Answering:
     """One matched question on its way to an answer."""
 
-    def __init__(self, question: str, match: Match, linker: Linker, store, index, summaries=None):
+    def __init__(self, question: str, match: Match, linker: Linker, store, index, summaries, paging: Paging):
         self.question, self.match, self.linker, self.store, self.index = question, match, linker, store, index
         self.summaries = summaries
+        self.paging = paging
         self.shape = match.shape
         self.groups = match.groups
         self.lex = lexicon()
@@ -287,20 +256,43 @@ class _Answering:
 
     # -- running ---------------------------------------------------------------------------------
 
-    def execute(self, values: dict[tuple[str, ...], list[tuple]]) -> tuple[Answer, list]:
+    def prepared(self, values: dict[tuple[str, ...], list[tuple]], answered_from: str) -> Answer:
+        """The answer, without rows yet, for the shape's template bound with ``values``."""
         text = template(self.shape.template)
         query = with_prefixes(bind(text, values))
-        rows = self.summaries.template_rows(self.shape.template, values) if self.summaries is not None else None
-        answered_from = "summaries"
-        if rows is None:
-            rows, answered_from = list(self.store.query(query)), "graph"
         bindings: dict[str, list] = {}
         for variables, value_rows in values.items():
             for position, variable in enumerate(variables):
                 bindings[variable] = [_plain(row[position]) for row in value_rows]
-        answer = Answer(self.question, True, sparql=query, bindings=bindings, shape=self.shape.name,
-                        interpretation=self.interpretation, template=text, answered_from=answered_from)
+        return Answer(self.question, True, sparql=query, bindings=bindings, shape=self.shape.name,
+                      interpretation=self.interpretation, template=text, answered_from=answered_from,
+                      paging=self.paging)
+
+    def execute(self, values: dict[tuple[str, ...], list[tuple]]) -> tuple[Answer, list]:
+        """The answer and every row of the template: from the summaries when they hold them."""
+        rows = self.summaries.template_rows(self.shape.template, values) if self.summaries is not None else None
+        answered_from = "summaries" if rows is not None else "graph"
+        answer = self.prepared(values, answered_from)
+        if rows is None:
+            rows = list(self.store.query(answer.sparql))
         return answer, rows
+
+    def grouped(self, values: dict, group) -> Answer | None:
+        """The answer with the page's rows grouped in SQL (``group`` takes the summaries, the
+        values and the paging), or None without summaries or for a binding they do not answer."""
+        if self.summaries is None:
+            return None
+        grouped = group(self.summaries, values, self.paging)
+        if grouped is None:
+            return None
+        answer = self.prepared(values, "summaries")
+        answer.row_count, answer.answers = grouped
+        return answer
+
+    def paged(self, answer: Answer, rows: list[Row]) -> Answer:
+        answer.row_count = len(rows)
+        answer.answers = self.paging.cut(rows)
+        return answer
 
     def filters(self, places, years, level, area: bool = True) -> dict:
         values: dict[tuple[str, ...], list[tuple]] = {}
@@ -318,19 +310,22 @@ class _Answering:
 
     def answer_jurisdictions_with(self, places, years, level, thing) -> Answer:
         values = {("object", "relation"): self.relation_rows(thing), **self.filters(places, years, level)}
-        answer, rows = self.execute(values)
-        if self.shape.options.get("group") == "year":
-            answer.answers = _by_year(rows)
-        else:
-            answer.answers = _by_jurisdiction(rows)
+        group = self.shape.options.get("group", "jurisdiction")
+        answer = self.grouped(values, lambda summaries, v, paging: statement_groups(summaries, v, paging, group))
+        if answer is None:
+            answer, rows = self.execute(values)
+            self.paged(answer, _by_year(rows) if group == "year" else _by_jurisdiction(rows))
         if self.shape.options.get("count"):
-            answer.total = len(answer.answers)
+            answer.total = answer.row_count
         return answer
 
     def answer_first_mention(self, places, years, level, thing) -> Answer:
         values = {("object", "relation"): self.relation_rows(thing), **self.filters(places, None, level)}
-        answer, rows = self.execute(values)
-        answer.answers = _by_jurisdiction(rows)
+        answer = self.grouped(values, lambda summaries, v, paging: statement_groups(summaries, v, paging,
+                                                                                      first_year=True))
+        if answer is None:
+            answer, rows = self.execute(values)
+            self.paged(answer, _by_jurisdiction(rows))
         if answer.answers:
             answer.interpretation["first_year"] = answer.answers[0].extra["years"][0]
         return answer
@@ -351,8 +346,7 @@ class _Answering:
                   ("kind", "relation"): pairs, **self.filters([], years, None)}
         answer, rows = self.execute(values)
         wanted = [self.linker.place_iri(link.place) for link in places]
-        answer.answers = _by_object(rows, wanted, self.shape.options.get("mode", "one"))
-        return answer
+        return self.paged(answer, _by_object(rows, wanted, self.shape.options.get("mode", "one")))
 
     def answer_cooccurring(self, places, years, level, thing) -> Answer:
         kinds = self.kind_words() or list(COMPANION_KINDS)
@@ -361,8 +355,11 @@ class _Answering:
                   ("otherKind",): [(MENTION_CLASS[kind],) for kind in kinds]}
         if self.shape.options.get("scope") == "sentence":
             values[("sentenceOnly",)] = [(True,)]
-        answer, rows = self.execute(values)
-        answer.answers = _companions(rows, set(thing.iris))
+        answer = self.grouped(values, companion_groups)
+        if answer is None:
+            answer, rows = self.execute(values)
+            self.paged(answer, _companions(rows, set(thing.iris)))
+            _places_of_listed_reports(answer.answers)
         return answer
 
 
@@ -463,12 +460,14 @@ def _companions(rows, anchors: set[str]) -> list[Row]:
         entry = found.get(key)
         if entry is None:
             entry = found[key] = Row(str(row.otherLabel), key, _KIND_OF_CLASS.get(str(row.otherKind), "thing"),
-                                     extra={"reports": [], "same_sentence": 0, "jurisdictions": []})
+                                     extra={"reports": [], "same_sentence": 0, "jurisdictions": [],
+                                            "_place_of_report": {}})
         reports, places = listed.setdefault(key, (set(), set()))
         report = str(row.report)
         if report not in reports:
             reports.add(report)
             entry.extra["reports"].append(report)
+            entry.extra["_place_of_report"][report] = str(row.jLabel)
         if str(row.jLabel) not in places:
             places.add(str(row.jLabel))
             entry.extra["jurisdictions"].append(str(row.jLabel))
@@ -481,6 +480,14 @@ def _companions(rows, anchors: set[str]) -> list[Row]:
         entry.extra["report_count"] = len(entry.extra["reports"])
     # the IRI last: two things of one name (a program and its same-named initiative) keep one order
     return sorted(found.values(), key=lambda r: (-r.extra["report_count"], -r.extra["same_sentence"], r.label, r.iri))
+
+
+def _places_of_listed_reports(rows: list[Row]) -> None:
+    """A companion's ``jurisdictions``: the places of the reports it lists (its count stays that of
+    every report), as :func:`search.questions.grouped.companion_groups` gives them."""
+    for row in rows:
+        place_of_report = row.extra.pop("_place_of_report")
+        row.extra["jurisdictions"] = list(dict.fromkeys(place_of_report[r] for r in row.extra["reports"]))
 
 
 # --- not understood -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 from ingest.datadir import DataDir
 from ingest.stores import has_graph, open_store
 from search.questions import Answer, answer_question
+from search.questions.rows import EVIDENCE_PER_ROW, LISTED_PER_ROW, ROWS_PER_PAGE, Paging
 from search.summaries import SummaryStore
 from web.cli import CommandError, add_data_option
 from web.commands.search import one_line, write
@@ -16,7 +17,9 @@ EXAMPLES = """examples:
   fzkg ask "甘谷县学习了哪些法律?"
   fzkg ask "2024年四川省有哪些乡镇开展了“枫桥经验”?"
   fzkg ask "“兴法铺子”和哪些做法一起出现?"
-  fzkg ask "比较甘谷县和社旗县" --format json"""
+  fzkg ask "比较甘谷县和社旗县" --format json
+  fzkg ask "哪些县开展了“法律明白人”?" --page 2 --limit 100 --evidence 3
+  fzkg ask "哪些县开展了“法律明白人”?" --all --format json > answer.json"""
 
 
 def register(subparsers) -> None:
@@ -29,8 +32,36 @@ def register(subparsers) -> None:
     parser.add_argument("question", metavar="QUESTION")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--sparql", action="store_true", help="table: also print the SPARQL query")
+    parser.add_argument("--page", type=positive, default=1, help="which page of answers (from 1)")
+    parser.add_argument("--limit", type=positive, default=ROWS_PER_PAGE,
+                        help=f"answers per page (default {ROWS_PER_PAGE})")
+    parser.add_argument("--evidence", type=natural, default=EVIDENCE_PER_ROW,
+                        help=f"evidence sentences per answer (default {EVIDENCE_PER_ROW})")
+    parser.add_argument("--all", action="store_true",
+                        help="every answer with every sentence and list entry (overrides the three above)")
     add_data_option(parser)
     parser.set_defaults(handler=run)
+
+
+def natural(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def positive(text: str) -> int:
+    value = natural(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def paging_of(args) -> Paging:
+    if args.all:
+        return Paging.everything()
+    return Paging(offset=(args.page - 1) * args.limit, limit=args.limit, evidence=args.evidence,
+                  listed=max(LISTED_PER_ROW, args.limit))
 
 
 def open_index(datadir: DataDir):
@@ -54,7 +85,7 @@ def run(args) -> int:
     summaries = SummaryStore.open_current(datadir)
     try:
         with open_store(datadir, read_only=True) as store:
-            answer = answer_question(args.question, store, index=index, summaries=summaries)
+            answer = answer_question(args.question, store, index=index, summaries=summaries, paging=paging_of(args))
     finally:
         if index is not None:
             index.close()
@@ -105,13 +136,17 @@ def table(answer: Answer, sparql: bool = False) -> str:
     lines.append("understood: " + "; ".join(read))
     if answer.total is not None:
         lines.append(f"total: {answer.total}")
+    if answer.row_count is not None and answer.row_count > len(answer.answers):
+        first = answer.paging.offset + 1
+        lines.append(f"answers {first}–{first + len(answer.answers) - 1} of {answer.row_count} (--page, --limit, --all)")
     if not answer.answers:
         lines.append("(no answers)")
-    for number, row in enumerate(answer.answers, 1):
+    for number, row in enumerate(answer.answers, answer.paging.offset + 1):
         facts = [row.code or "", _facts(row)]
         lines.append(f"{number:>3}. {row.label}  " + "  ".join(f for f in facts if f))
+        count = row.evidence_count if row.evidence_count is not None else len(row.evidence)
         for evidence in row.evidence[:1]:
-            more = f" (+{len(row.evidence) - 1} more)" if len(row.evidence) > 1 else ""
+            more = f" (+{count - 1} more)" if count > 1 else ""
             lines.append(f"     {one_line(evidence.text)}  [{evidence.report}:{evidence.start}-{evidence.end}]{more}")
     if sparql:
         lines += ["", answer.sparql or ""]

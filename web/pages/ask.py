@@ -26,12 +26,14 @@ from search.engine import IndexNotFound
 from search import summaries
 from search.questions import answer_question
 from search.questions.link import Linker
+from search.questions.rows import EVIDENCE_PER_ROW, LISTED_PER_ROW, ROWS_PER_PAGE, Paging
 from web import i18n
 from web.context import ServiceContext, service
 from web.entities import Labeller, entity_path, report_path
 from web.i18n import t
 from web.pages.entity import term_name
-from web.twin import bad_request, page_blueprint, render_page, twin_route
+from web.pages.search import paging as pager
+from web.twin import bad_request, int_arg, page_blueprint, render_page, twin_route, url_with
 
 #: longer questions are refused: no supported question needs more, and the linker scans the text
 MAX_QUESTION = 300
@@ -40,6 +42,9 @@ EXAMPLES = ("哪些县开展了“法律明白人”?", "哪些地方学习了�
             "“兴法铺子”和哪些做法一起出现?", "甘谷县学习了哪些法律?")
 #: evidence sentences a row shows before the rest are folded away
 EVIDENCE_SHOWN = 3
+#: the most rows a page and evidence sentences a row may ask for (``limit``, ``evidence``)
+MAX_ROWS = 1000
+MAX_EVIDENCE = 1000
 _QUOTES = "“”\"'‘’「」『』《》"
 
 
@@ -78,19 +83,35 @@ def read_question() -> str:
     return question
 
 
+def read_paging() -> Paging:
+    """``page`` (from 1), ``limit`` (rows per page) and ``evidence`` (sentences per row)."""
+    page = int_arg("page", 1, minimum=1)
+    limit = int_arg("limit", ROWS_PER_PAGE, minimum=1, maximum=MAX_ROWS)
+    evidence = int_arg("evidence", EVIDENCE_PER_ROW, minimum=0, maximum=MAX_EVIDENCE)
+    return Paging(offset=(page - 1) * limit, limit=limit, evidence=evidence, listed=max(LISTED_PER_ROW, limit))
+
+
 def create_blueprint(context: ServiceContext) -> Blueprint:
     blueprint = page_blueprint("ask", __name__)
 
     @twin_route(blueprint, "/ask")
     def ask():
         question = read_question()
+        paging = read_paging()
         current = service()
         if current.version() == "empty":
             raise ServiceUnavailable(t("questions.error.no_data"))
         answer = answer_question(question, current.graph, index=fallback_index(current),
-                                 linker=question_linker(current), summaries=summaries.shared(current))
+                                 linker=question_linker(current), summaries=summaries.shared(current), paging=paging)
         data = answer.to_json()
-        return render_page("ask.html", data, view=AnswerView(current.graph).build(data))
+        view = AnswerView(current.graph).build(data)
+        if answer.understood:
+            view["pager"] = pager(paging.offset // paging.limit + 1, paging.limit, answer.row_count or 0)
+            view["first"] = paging.offset + 1
+            if any(row["evidence_count"] > len(row["evidence"]) for row in data["answers"]) \
+                    and paging.evidence < MAX_EVIDENCE:
+                view["more_evidence_url"] = url_with(evidence=MAX_EVIDENCE)
+        return render_page("ask.html", data, view=view)
 
     return blueprint
 
@@ -151,7 +172,8 @@ class AnswerView:
         evidence = [self.evidence(e) for e in row["evidence"]]
         return {"label": row["label"], "href": entity_path(row["iri"]) if row.get("iri") else None,
                 "code": row.get("code"), "kind": row["kind"], "facts": self.facts(row),
-                "evidence": evidence[:EVIDENCE_SHOWN], "more_evidence": evidence[EVIDENCE_SHOWN:]}
+                "evidence": evidence[:EVIDENCE_SHOWN], "more_evidence": evidence[EVIDENCE_SHOWN:],
+                "evidence_count": row["evidence_count"], "evidence_left": row["evidence_count"] - len(evidence)}
 
     def facts(self, row: dict) -> list[dict]:
         """The shape-specific keys of a row, as (name, text, links) for the page."""
@@ -162,6 +184,8 @@ class AnswerView:
             facts.append({"name": t("questions.fact.years"), "text": "、".join(str(y) for y in row["years"])})
         if "count" in row:
             facts.append({"name": t("questions.fact.count"), "text": str(row["count"])})
+        if row.get("evidence_count"):
+            facts.append({"name": t("questions.fact.sentences"), "text": str(row["evidence_count"])})
         if "report_count" in row:
             facts.append({"name": t("questions.fact.reports"), "text": str(row["report_count"])})
             facts.append({"name": t("questions.fact.same_sentence"), "text": str(row["same_sentence"])})
@@ -172,7 +196,9 @@ class AnswerView:
         if places:
             links = [{"label": p["label"], "href": entity_path(p["iri"])} if isinstance(p, dict)
                      else {"label": p, "href": None} for p in places]
-            facts.append({"name": t("questions.fact.jurisdictions"), "links": links})
+            left = row.get("jurisdiction_count", len(places)) - len(places)
+            facts.append({"name": t("questions.fact.jurisdictions"), "links": links,
+                          "more": t("questions.more_listed", count=left) if left > 0 else None})
         return facts
 
     def interpretation(self, data: dict) -> dict:
