@@ -5,6 +5,7 @@ No other package spells an IRI; they import the namespaces and IRI makers from h
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -163,6 +164,12 @@ def evidence_iri(report_id: str, start: int, end: int) -> URIRef:
 
 def observation_iri(report_id: str, start: int, end: int, what: str) -> URIRef:
     return ID[f"observation/{stable_key(report_id, str(start), str(end), what)}"]
+
+
+#: A regular expression (XPath syntax, for SPARQL's REGEX) matching the IRIs of facts: statements,
+#: observations and evidence selectors, as the three functions above mint them. Telling a fact by
+#: its IRI costs nothing; asking the graph whether a node has evidence costs a look-up per node.
+FACT_IRI_PATTERN = "^" + re.escape(str(ID)) + "(statement/|observation/|report/[^/]+/evidence/)"
 
 
 def department_iri(jurisdiction_code: str, name: str) -> URIRef:
