@@ -35,6 +35,10 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+#: registry file → ((inode, mtime, size), version) of the last version computed from it
+_VERSIONS: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path
@@ -94,8 +98,23 @@ class DataDir:
         write_atomically(self.settings_file, json.dumps(settings, ensure_ascii=False, indent=1, sort_keys=True))
 
     def version(self) -> str:
-        """A short data version that changes whenever the set of stored reports changes."""
+        """A short data version that changes whenever the set of stored reports changes.
+
+        Remembered for as long as the registry file is the same file, unchanged: a service asks
+        for the version several times per request, and reading a registry of 100,000 reports
+        takes 0.2 s. The registry is only ever replaced whole (:func:`write_atomically`), so a
+        new registry is a new file."""
         import hashlib
 
+        try:
+            status = self.registry_file.stat()
+            stamp = (status.st_ino, status.st_mtime_ns, status.st_size)
+        except FileNotFoundError:
+            return "empty"
+        cached = _VERSIONS.get(self.registry_file)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         ids = sorted(self.registry())
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:12] if ids else "empty"
+        version = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:12] if ids else "empty"
+        _VERSIONS[self.registry_file] = (stamp, version)
+        return version

@@ -38,10 +38,11 @@ from typing import Any, Iterable
 import networkx as nx
 from rdflib import URIRef
 
-from ontology import FZ, evidence_iri, report_iri
+from ontology import FZ, evidence_iri, jurisdiction_iri, report_iri
 from search.export import Table, provenance
 from search.questions.link import fold
 from search.questions.parse import lexicon
+from search.questions.rows import Paging
 from search.questions.sparql import bind, template, with_prefixes
 
 ITEM_KINDS = ("program", "initiative", "law", "document")
@@ -483,32 +484,36 @@ class Timeline:
     by_year: list[dict[str, Any]] = field(default_factory=list)
     #: [{"province", "year", "new", "cumulative"}]
     by_province: list[dict[str, Any]] = field(default_factory=list)
+    #: jurisdictions in all (``rows`` may hold one page of them)
+    row_count: int = 0
 
     def to_json(self) -> dict:
-        return {"iris": self.iris, "rows": self.rows, "by_year": self.by_year, "by_province": self.by_province}
+        return {"iris": self.iris, "row_count": self.row_count, "rows": self.rows, "by_year": self.by_year,
+                "by_province": self.by_province}
 
 
 CASCADE_COLUMNS = ["jurisdiction", "code", "level", "province", "first_year", "report", "start", "end", "evidence"]
 
 
-def adoption_timeline(store, program_or_initiative: str | Iterable[str], summaries=None) -> Timeline:
+def adoption_timeline(store, program_or_initiative: str | Iterable[str], summaries=None,
+                      paging: Paging | None = None) -> Timeline:
     """First-mention year per jurisdiction of a program or initiative (one IRI, or several that
     name the same thing), with that year's evidence, and cumulative counts by year and by
     province. With ``summaries`` (:class:`search.summaries.SummaryStore`, current for the
-    store's reports) the statements are read from it instead of the graph: the same timeline.
+    store's reports) it is read from them instead of the graph: the same timeline, and only the
+    sentences of the rows ``paging`` keeps (by default every row with every sentence; each row's
+    ``evidence_count`` counts them all).
 
     >>> timeline = adoption_timeline(store, str(program_iri("falv-mingbairen")))   # doctest: +SKIP
     >>> [(r["jurisdiction"], r["first_year"]) for r in timeline.rows]            # doctest: +SKIP
     [('洪口镇', 2023), ('甘谷县', 2024), ('长冈乡', 2024)]
     """
     iris = [program_or_initiative] if isinstance(program_or_initiative, str) else list(program_or_initiative)
-    first: dict[str, dict] = {}
+    paging = paging or Paging.everything()
     if summaries is not None:
-        # only each jurisdiction's first-year statements: all the loop below keeps of the others
-        rows = summaries.timeline_rows(iris)
-    else:
-        rows = _query(store, "adoption_timeline.rq", {("object",): [(URIRef(i),) for i in iris]})
-    for row in rows:
+        return _timeline_from_summaries(summaries, iris, paging)
+    first: dict[str, dict] = {}
+    for row in _query(store, "adoption_timeline.rq", {("object",): [(URIRef(i),) for i in iris]}):
         j, year = str(row.j), int(row.year)
         entry = first.get(j)
         if entry is None or year < entry["first_year"]:
@@ -521,7 +526,27 @@ def adoption_timeline(store, program_or_initiative: str | Iterable[str], summari
             if evidence not in entry["evidence"]:
                 entry["evidence"].append(evidence)
     rows = sorted(first.values(), key=lambda r: (r["first_year"], r["code"]))
-    return Timeline(iris, rows, _cumulative(rows, None), _cumulative(rows, "province"))
+    page = [rows[i] for i in paging.window(len(rows))]
+    for row in page:
+        row["evidence_count"] = len(row["evidence"])
+        row["evidence"] = row["evidence"][:paging.evidence] if paging.evidence is not None else row["evidence"]
+    return Timeline(iris, page, _cumulative(rows, None), _cumulative(rows, "province"), len(rows))
+
+
+def _timeline_from_summaries(summaries, iris: list[str], paging: Paging) -> Timeline:
+    rows = [{"jurisdiction": name, "iri": str(jurisdiction_iri(code)), "code": code, "level": level,
+             "province": province or "", "first_year": year, "evidence": []}
+            for code, name, level, province, year in summaries.first_years(iris)]
+    rows.sort(key=lambda r: (r["first_year"], r["code"]))
+    page = [rows[i] for i in paging.window(len(rows))]
+    sentences = summaries.first_year_sentences(iris, [(row["code"], row["first_year"]) for row in page])
+    for row in page:
+        found = sentences.get(row["code"], [])
+        row["evidence_count"] = len(found)
+        kept = found if paging.evidence is None else found[:paging.evidence]
+        row["evidence"] = [{"report": report, "text": text, "start": start, "end": end}
+                           for report, start, end, text in kept]
+    return Timeline(iris, page, _cumulative(rows, None), _cumulative(rows, "province"), len(rows))
 
 
 def _cumulative(rows: list[dict], by: str | None) -> list[dict]:

@@ -73,7 +73,6 @@ _NOTHING = "\x00"
 StatementRow = namedtuple("StatementRow", "j jLabel code level object year report start end exact")
 CompanionRow = namedtuple("CompanionRow", "other otherLabel otherKind sameSentence jLabel year report start end exact")
 ItemRow = namedtuple("ItemRow", "j jLabel code object objectLabel kind relation year report start end exact")
-TimelineRow = namedtuple("TimelineRow", "j jLabel code level province provinceLabel year report start end exact")
 
 
 @dataclass(frozen=True)
@@ -672,28 +671,64 @@ class SummaryStore:
 
     # -- reading: adoption, counts, statistics ----------------------------------------------------
 
-    def timeline_rows(self, iris: Iterable[str]) -> list[TimelineRow]:
-        """Per jurisdiction, the statements of the first year it mentions any of ``iris``, ordered
-        by year, code, report and offset (what :func:`search.links.adoption_timeline` reads)."""
+    def first_years(self, iris: Iterable[str]) -> list[tuple]:
+        """(code, name, level, province name, first year) of every jurisdiction whose reports
+        mention any of ``iris`` in a known year: the rows of an adoption timeline, without their
+        sentences (:meth:`first_year_sentences` reads those for a page of them)."""
         iris = [str(i) for i in iris]
         if not iris:
             return []
-        query = f"""
-            WITH hits AS (
-              SELECT r.code, r.name, r.level, r.province_code, r.province_name, r.year, r.report,
-                     m.report AS rid, m.start, m.end, MIN(r.year) OVER (PARTITION BY r.code) AS first
-              FROM objects o JOIN mentions m ON m.object = o.id JOIN reports r ON r.id = m.report
-              WHERE o.iri IN ({', '.join('?' * len(iris))}) AND r.year IS NOT NULL)
-            SELECT h.code, h.name, h.level, h.province_code, h.province_name, h.year, h.report, h.start, h.end, s.text
-            FROM hits h JOIN sentences s ON s.report = h.rid AND s.start = h.start AND s.end = h.end
-            WHERE h.year = h.first
-            ORDER BY h.year, h.code, h.report, h.start"""
         with self.reading() as connection:
-            rows = connection.execute(query, iris).fetchall()
-        return [TimelineRow(str(jurisdiction_iri(code)), name, code, str(level_iri(level)),
-                            str(jurisdiction_iri(province)) if province else None, province_name, year, report,
-                            start, end, text)
-                for code, name, level, province, province_name, year, report, start, end, text in rows]
+            return connection.execute(f"""
+                WITH said AS (
+                  SELECT DISTINCT m.report FROM objects o CROSS JOIN mentions m ON m.object = o.id
+                  WHERE o.iri IN ({', '.join('?' * len(iris))}))
+                SELECT r.code, MIN(r.name), MIN(r.level), MIN(r.province_name), MIN(r.year)
+                FROM said s JOIN reports r ON r.id = s.report
+                WHERE r.year IS NOT NULL AND r.code IS NOT NULL GROUP BY r.code""", iris).fetchall()
+
+    def first_year_sentences(self, iris: Iterable[str], firsts: list[tuple[str, int]]) -> dict[str, list[tuple]]:
+        """code → the (report, start, end, text) of the sentences that mention any of ``iris`` in
+        the reports of that jurisdiction and year, for each (code, year) of ``firsts``; ordered by
+        report and offset."""
+        iris = [str(i) for i in iris]
+        found: dict[str, list[tuple]] = {}
+        if not iris or not firsts:
+            return found
+        with self.reading() as connection:
+            rows = connection.execute(f"""
+                WITH wanted (code, year) AS (VALUES {', '.join('(?, ?)' for _ in firsts)}),
+                named AS (SELECT id FROM objects WHERE iri IN ({', '.join('?' * len(iris))}))
+                SELECT DISTINCT r.code, r.report, m.start, m.end, s.text
+                FROM wanted w JOIN reports r ON r.code = w.code AND r.year = w.year
+                CROSS JOIN named n
+                JOIN mentions m ON m.report = r.id AND +m.object = n.id
+                JOIN sentences s ON s.report = m.report AND s.start = m.start AND s.end = m.end
+                ORDER BY r.code, r.report, m.start, m.end""",
+                [value for pair in firsts for value in pair] + iris).fetchall()
+        for code, report, start, end, text in rows:
+            found.setdefault(code, []).append((report, start, end, text))
+        return found
+
+    def link_node(self, iri: str) -> dict | None:
+        """What the links graph holds about a thing or a jurisdiction (``label``, ``kind``,
+        ``reports``: how many placed reports mention it, or are about it), or None when it
+        holds nothing of it."""
+        with self.reading() as connection:
+            if iri.startswith(_JURISDICTION_PREFIX):
+                code = iri[len(_JURISDICTION_PREFIX):]
+                name, level, count = connection.execute(
+                    "SELECT MIN(name), MIN(level), COUNT(*) FROM reports WHERE code = ?", [code]).fetchone()
+                return {"label": name, "kind": "jurisdiction", "code": code, "level": level,
+                        "reports": count} if count else None
+            found = connection.execute("""
+                SELECT o.kind, o.label, (SELECT COUNT(DISTINCT m.report) FROM mentions m
+                                         JOIN reports r ON r.id = m.report
+                                         WHERE m.object = o.id AND r.code IS NOT NULL)
+                FROM objects o WHERE o.iri = ?""", [iri]).fetchone()
+        if found is None or not found[2]:
+            return None
+        return {"label": found[1], "kind": found[0], "reports": found[2]}
 
     def per_year(self, iris: Iterable[str]) -> list[dict]:
         """Year by year, how many jurisdictions and reports mention any of ``iris``."""

@@ -361,6 +361,26 @@ def test_the_linker_and_links_graph_are_built_once_per_data_version(app, client,
     assert builds == ["version-a", "version-b"]
 
 
+def test_a_timeline_pages_its_jurisdictions_and_needs_no_links_graph(app, client, monkeypatch, store):
+    """The timeline reads the summaries; the links graph (minutes and gigabytes on a large corpus)
+    is not built for it. Its pages together are the whole timeline, and the chart counts all."""
+    monkeypatch.setattr(links, "build_graph", lambda *args, **kwargs: pytest.fail("the links graph was built"))
+    context = app.extensions["fzkg"]
+    monkeypatch.setattr(context, "version", lambda: "timeline-without-graph")
+    whole = links.adoption_timeline(store, [MINGBAIREN])
+    assert whole.row_count >= 2
+    shown = []
+    for number in range(1, whole.row_count + 1):
+        data = get_json(client, "/links/timeline.json?" + urlencode({"node": "法律明白人", "limit": 1, "page": number,
+                                                                     "evidence": 0}))
+        assert data["row_count"] == whole.row_count and data["by_year"] == whole.by_year
+        assert all(row["evidence"] == [] and row["evidence_count"] >= 1 for row in data["rows"])
+        shown += [(row["iri"], row["first_year"]) for row in data["rows"]]
+    assert shown == [(row["iri"], row["first_year"]) for row in whole.rows]
+    root = page(client, "/links/timeline?" + urlencode({"node": "法律明白人", "limit": 1}))
+    assert root.find(id="timeline-range") and root.find("nav", cls="pager").find("a")
+
+
 def test_concurrent_first_requests_build_once(app):
     context = app.extensions["fzkg"]
     builds = []

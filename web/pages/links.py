@@ -36,7 +36,9 @@ from search import links, summaries
 from web.context import ServiceContext, service
 from web.entities import entity_iri, entity_path, report_path
 from web.i18n import t
+from search.questions.rows import Paging
 from web.pages.ask import question_linker
+from web.pages.search import paging as pager
 from web.twin import (bad_request, choice_arg, export_response, int_arg, not_found, page_blueprint, render_page,
                       requested_format, twin_route)
 
@@ -48,6 +50,12 @@ FRONTEND = {"cytoscape": ("cytoscape/dist", ("cytoscape.min.js",)),
 #: entity kinds whose pages show the neighbour view, and those with an adoption timeline
 NEIGHBOUR_KINDS = ("program", "initiative", "law", "jurisdiction")
 TIMELINE_KINDS = ("program", "initiative")
+#: jurisdictions a timeline page lists, and sentences per jurisdiction, unless asked (the counts
+#: and the chart cover every jurisdiction; the CSV and TSV downloads hold every row and sentence)
+TIMELINE_ROWS = 100
+TIMELINE_EVIDENCE = 3
+MAX_TIMELINE_ROWS = 5000
+MAX_TIMELINE_EVIDENCE = 100
 DEFAULT_K, MAX_K = 10, 100
 NEIGHBOURS_K, MAX_NEIGHBOURS = 15, 60
 #: how many of the most mentioned items the landing page lists
@@ -89,17 +97,49 @@ def exported(context: ServiceContext, fmt: str) -> bytes:
     return context.derived(f"links_export_{fmt}", build)
 
 
-def node_view(graph: nx.Graph, node: str) -> dict:
+class SummaryNodes:
+    """The nodes of the links graph as :func:`resolve`, :func:`node_view` and :func:`same_named`
+    read them (``node in nodes``, ``nodes.nodes[node]``), answered from the summaries: a page
+    that needs no edges (the adoption timeline) then needs no links graph, which takes minutes
+    and gigabytes to build on a large corpus."""
+
+    def __init__(self, store):
+        self.store = store
+        self._found: dict[str, dict | None] = {}
+
+    @property
+    def nodes(self) -> "SummaryNodes":
+        return self
+
+    def _node(self, node: str) -> dict | None:
+        if node not in self._found:
+            self._found[node] = self.store.link_node(node)
+        return self._found[node]
+
+    def __contains__(self, node) -> bool:
+        return isinstance(node, str) and self._node(node) is not None
+
+    def __getitem__(self, node: str) -> dict:
+        found = self._node(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+
+def node_view(graph, node: str) -> dict:
+    """A node as the pages show it; ``graph`` is the links graph or :class:`SummaryNodes`."""
     data = graph.nodes[node]
+    reports = data.get("reports", ())
     view = {"node": node, "label": data.get("label", node), "kind": data.get("kind"), "href": entity_path(node),
-            "reports": len(data.get("reports", ()))}
+            "reports": reports if isinstance(reports, int) else len(reports)}
     if data.get("kind") == "report":
         view["report_page"] = report_path(data["report"])
     return view
 
 
-def resolve(graph: nx.Graph, linker, raw: str | None, param: str) -> str:
-    """The node a parameter names: a node id (IRI), a local id, or a name (see the module doc)."""
+def resolve(graph, linker, raw: str | None, param: str) -> str:
+    """The node a parameter names: a node id (IRI), a local id, or a name (see the module doc);
+    ``graph`` is the links graph or :class:`SummaryNodes`."""
     if raw is None or not raw.strip():
         bad_request(t("links.error.missing", name=param))
     raw = raw.strip()
@@ -169,7 +209,7 @@ def _relation(data: dict) -> str | None:
     return relation
 
 
-def same_named(linker, graph: nx.Graph, node: str) -> list[str]:
+def same_named(linker, graph, node: str) -> list[str]:
     """``node`` and the programs or initiatives of the same name: one thing to a reader, so one
     timeline (as the command line and the questions treat them)."""
     label = graph.nodes[node].get("label")
@@ -273,23 +313,33 @@ def create_blueprint(context: ServiceContext) -> Blueprint:
     def timeline():
         fmt = requested_format(TABLE_FORMATS)
         current = service()
-        graph, linker = graph_and_linker()
-        node = resolve(graph, linker, request.args.get("node"), "node")
-        kind = graph.nodes[node].get("kind")
+        require_data(current)
+        page = int_arg("page", 1, minimum=1)
+        limit = int_arg("limit", TIMELINE_ROWS, minimum=1, maximum=MAX_TIMELINE_ROWS)
+        evidence = int_arg("evidence", TIMELINE_EVIDENCE, minimum=0, maximum=MAX_TIMELINE_EVIDENCE)
+        shared = summaries.shared(current)
+        linker = question_linker(current)
+        nodes = SummaryNodes(shared) if shared is not None else links_graph(current)
+        node = resolve(nodes, linker, request.args.get("node"), "node")
+        kind = nodes.nodes[node].get("kind")
         if kind not in TIMELINE_KINDS:
-            bad_request(t("links.error.timeline_kind", label=graph.nodes[node]["label"], kind=t(f"links.kind.{kind}")))
-        result = links.adoption_timeline(current.graph, same_named(linker, graph, node),
-                                         summaries=summaries.shared(current))
+            bad_request(t("links.error.timeline_kind", label=nodes.nodes[node]["label"], kind=t(f"links.kind.{kind}")))
+        iris = same_named(linker, nodes, node)
         if fmt in ("csv", "tsv"):
+            result = links.adoption_timeline(current.graph, iris, summaries=shared)
             version = current.version()
             table = links.cascade_table(result, "/links/timeline?" + urlencode({"node": node}), version)
             return export_response(table, fmt, f"fzkg-timeline-{local_id(node).replace('/', '-')}-{version}")
-        data = {"node": node_view(graph, node), **result.to_json(), "chart": chart_series(result)}
+        paging = Paging(offset=(page - 1) * limit, limit=limit, evidence=evidence)
+        result = links.adoption_timeline(current.graph, iris, summaries=shared, paging=paging)
+        data = {"node": node_view(nodes, node), **result.to_json(), "chart": chart_series(result),
+                "paging": paging.to_json()}
         rows = [{**row, "href": entity_path(row["iri"]),
                  "evidence": [{**e, "href": report_path(e["report"], e["start"], e["end"])} for e in row["evidence"]]}
                 for row in result.rows]
         return render_page("links_timeline.html", data, rows_view=rows, chart_installed=frontend_installed("chart.js"),
-                           chart_script=frontend_url("chart.js"),
+                           chart_script=frontend_url("chart.js"), pager=pager(page, limit, result.row_count),
+                           first=paging.offset + 1,
                            downloads={name: f"/links/timeline.{name}?" + urlencode({"node": node})
                                       for name in ("csv", "tsv")})
 
