@@ -106,6 +106,21 @@ def test_the_table_has_a_column_per_engine_and_their_ratio(tiny_run):
     assert service_memory[3] == "≤ 2 GB: whoosh ✓, tantivy ✓"
 
 
+def test_the_service_alone_is_timed_on_the_data_a_run_ingested(tiny_run):
+    out, _ = tiny_run
+    assert run.main(["--sizes", str(SIZE), "--engines", "tantivy", "--http-repeat", "5", "--out", str(out),
+                     "--service-only", "--no-results-file"]) == 0
+    result = json.loads((out / f"results-{SIZE}-service.json").read_text(encoding="utf-8"))
+    service = result["engines"]["tantivy"]["service"]
+    assert all(entry["status"] == 200 and entry["p95_ms"] > 0 for entry in service["questions"].values())
+    text = run.service_markdown(result)
+    assert f"| {SIZE:,} reports, service only | tantivy | target |" in text
+    assert f"question: {run.QUESTIONS[0]}" in text
+    # a size never ingested is named, not timed
+    with pytest.raises(SystemExit, match="data-7-tantivy"):
+        run.main(["--sizes", "7", "--engines", "tantivy", "--out", str(out), "--service-only", "--no-results-file"])
+
+
 def test_an_engine_not_run_says_why(tiny_run):
     _, result = tiny_run
     without_whoosh = {**result, "engines": {"tantivy": result["engines"]["tantivy"]},
