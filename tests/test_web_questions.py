@@ -381,6 +381,20 @@ def test_a_timeline_pages_its_jurisdictions_and_needs_no_links_graph(app, client
     assert root.find(id="timeline-range") and root.find("nav", cls="pager").find("a")
 
 
+def test_above_its_report_limit_the_service_does_not_build_the_links_graph(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LINKS_GRAPH_MAX_REPORTS", 4)  # the corpus has 5 reports
+    for url in ("/links.json", "/links/neighbours.json?node=法律明白人", "/links/related.json?node=法律明白人",
+                "/links/export.graphml"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert "FZKG_LINKS_GRAPH_MAX_REPORTS" in response.get_data(as_text=True), url
+    # what needs no links graph goes on
+    assert client.get("/links/timeline.json?node=法律明白人").status_code == 200
+    assert client.get(ask_path(MINGBAIREN_Q, ".json")).status_code == 200
+    monkeypatch.setitem(app.config, "LINKS_GRAPH_MAX_REPORTS", 5)
+    assert client.get("/links/neighbours.json?node=法律明白人").status_code == 200
+
+
 def test_concurrent_first_requests_build_once(app):
     context = app.extensions["fzkg"]
     builds = []

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import networkx as nx
-from flask import Blueprint, Response, request, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 from werkzeug.exceptions import ServiceUnavailable
 
 from ontology import local_id, report_iri
@@ -50,6 +50,8 @@ FRONTEND = {"cytoscape": ("cytoscape/dist", ("cytoscape.min.js",)),
 #: entity kinds whose pages show the neighbour view, and those with an adoption timeline
 NEIGHBOUR_KINDS = ("program", "initiative", "law", "jurisdiction")
 TIMELINE_KINDS = ("program", "initiative")
+#: the most reports a service builds the links graph for (see :func:`links_graph`)
+LINKS_GRAPH_MAX_REPORTS = 20_000
 #: jurisdictions a timeline page lists, and sentences per jurisdiction, unless asked (the counts
 #: and the chart cover every jurisdiction; the CSV and TSV downloads hold every row and sentence)
 TIMELINE_ROWS = 100
@@ -82,7 +84,16 @@ def require_data(context: ServiceContext) -> None:
 
 def links_graph(context: ServiceContext) -> nx.Graph:
     """The links graph of the current data version, from the summaries when they are current
-    (seconds, not minutes, on a large corpus), else from the graph store."""
+    (seconds, not minutes, on a large corpus), else from the graph store.
+
+    The graph lives in memory, about 65 KB per report (6.5 GB and four minutes to build at
+    100,000 reports), so a service does not build it for more reports than the setting
+    ``LINKS_GRAPH_MAX_REPORTS`` allows (environment ``FZKG_LINKS_GRAPH_MAX_REPORTS``): the pages
+    that need it answer 503 and say so; questions, timelines and everything else go on."""
+    limit = int(current_app.config.get("LINKS_GRAPH_MAX_REPORTS", LINKS_GRAPH_MAX_REPORTS))
+    count = context.derived("report_count", lambda ctx: len(ctx.datadir.registry()))
+    if count > limit:
+        raise ServiceUnavailable(t("links.error.too_large", count=f"{count:,}", limit=f"{limit:,}"))
     return context.derived("links_graph", lambda ctx: links.build_graph(ctx.graph, summaries=summaries.shared(ctx)))
 
 
