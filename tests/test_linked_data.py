@@ -292,6 +292,21 @@ def test_void_counts_and_links(client, app):
     assert int(graph.value(studied, VOID.triples)) >= 1
 
 
+def test_above_its_report_limit_the_void_leaves_out_the_counts_and_says_why(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STATISTICS_MAX_REPORTS", 4)  # the corpus has 5 reports
+    graph = Graph().parse(data=client.get("/void.ttl").get_data(), format="turtle")
+    dataset = graph.value(predicate=RDF.type, object=VOID.Dataset)
+    assert graph.value(dataset, VOID.triples) is None and not list(graph.objects(dataset, VOID.classPartition))
+    assert str(graph.value(dataset, VOID.sparqlEndpoint)) == "http://localhost/sparql"
+    data = client.get("/dump.json").get_json()
+    assert data["triples"] is None and data["statistics_limit"] == 4
+    page = BeautifulSoup(client.get("/dump").get_data(as_text=True), "html.parser")
+    assert "FZKG_STATISTICS_MAX_REPORTS" in page.find(id="statistics-limit").text
+    assert page.find(id="void-triples") is None
+    monkeypatch.setitem(app.config, "STATISTICS_MAX_REPORTS", 5)
+    assert client.get("/dump.json").get_json()["triples"] > 0
+
+
 def test_void_by_negotiation(client):
     turtle = Graph().parse(data=client.get("/void.ttl").get_data(), format="turtle")
     jsonld = client.get("/void", headers={"Accept": "application/ld+json"})

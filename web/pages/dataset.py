@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import Response, request, send_file
+from flask import Response, current_app, request, send_file
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, XSD
 
@@ -73,23 +73,37 @@ _DISTINCT = "SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?ob
 # --------------------------------------------------------------------------- statistics
 
 
+#: the most reports the service counts triples, entities, classes and properties for: the counts
+#: scan and deduplicate every quad of the store, minutes and gigabytes at 100,000 reports
+STATISTICS_MAX_REPORTS = 20_000
+
+
 @dataclass(frozen=True)
 class Statistics:
-    triples: int
-    entities: int
-    distinct_subjects: int
-    distinct_objects: int
+    """The VoID statistics; the counts are None when the store is too large to count them in the
+    service (``limit``: the number of reports it counts up to)."""
+    triples: int | None
+    entities: int | None
+    distinct_subjects: int | None
+    distinct_objects: int | None
     classes: list[tuple[str, int]]
     properties: list[tuple[str, int]]
     examples: list[str]
     modified: datetime | None
+    limit: int | None = None
 
 
 def _number(rows) -> int:
     return int(next(iter(rows))[0])
 
 
-def compute_statistics(context: ServiceContext) -> Statistics:
+def compute_statistics(context: ServiceContext, limit: int = STATISTICS_MAX_REPORTS) -> Statistics:
+    """The statistics of the store; above ``limit`` reports only what costs no scan of it."""
+    registry = context.datadir.registry_file
+    modified = (datetime.fromtimestamp(registry.stat().st_mtime, timezone.utc).replace(microsecond=0)
+                if registry.exists() else None)
+    if len(context.datadir.registry()) > limit:
+        return Statistics(None, None, None, None, [], [], [], modified, limit)
     graph = context.graph
     distinct = next(iter(graph.query(_DISTINCT)))
     classes = [(str(c), int(n)) for c, n in graph.query(_CLASSES)]
@@ -99,9 +113,6 @@ def compute_statistics(context: ServiceContext) -> Statistics:
         rows = list(graph.query(f"""SELECT ?s WHERE {{ ?s a ?c FILTER(STRSTARTS(STR(?s), "{ID[kind]}")) }}
                                     ORDER BY ?s LIMIT 1"""))
         examples += [str(row[0]) for row in rows]
-    registry = context.datadir.registry_file
-    modified = (datetime.fromtimestamp(registry.stat().st_mtime, timezone.utc).replace(microsecond=0)
-                if registry.exists() else None)
     return Statistics(
         triples=_number(graph.query(_DISTINCT_TRIPLES)),
         entities=_number(graph.query(_ENTITIES)),
@@ -123,10 +134,11 @@ class StatisticsCache:
         self._entry: tuple[tuple, Statistics] | None = None
 
     def get(self) -> Statistics:
-        stamp = store_key(self.context)
+        limit = int(current_app.config.get("STATISTICS_MAX_REPORTS", STATISTICS_MAX_REPORTS))
+        stamp = (store_key(self.context), limit)
         with self._lock:
             if self._entry is None or self._entry[0] != stamp:
-                self._entry = (stamp, compute_statistics(self.context))
+                self._entry = (stamp, compute_statistics(self.context, limit))
             return self._entry[1]
 
 
@@ -169,12 +181,13 @@ def void_graph(stats: Statistics, *, root: str, version: str) -> Graph:
     add((ds, DCTERMS.hasVersion, Literal(version)))
     if stats.modified is not None:
         add((ds, DCTERMS.modified, Literal(stats.modified.isoformat(), datatype=XSD.dateTime)))
-    add((ds, VOID.triples, Literal(stats.triples)))
-    add((ds, VOID.entities, Literal(stats.entities)))
-    add((ds, VOID.distinctSubjects, Literal(stats.distinct_subjects)))
-    add((ds, VOID.distinctObjects, Literal(stats.distinct_objects)))
-    add((ds, VOID.classes, Literal(len(stats.classes))))
-    add((ds, VOID.properties, Literal(len(stats.properties))))
+    if stats.limit is None:  # counted (a large store leaves them out rather than state them wrong)
+        add((ds, VOID.triples, Literal(stats.triples)))
+        add((ds, VOID.entities, Literal(stats.entities)))
+        add((ds, VOID.distinctSubjects, Literal(stats.distinct_subjects)))
+        add((ds, VOID.distinctObjects, Literal(stats.distinct_objects)))
+        add((ds, VOID.classes, Literal(len(stats.classes))))
+        add((ds, VOID.properties, Literal(len(stats.properties))))
     add((ds, VOID.uriSpace, Literal(str(ID))))
     add((ds, VOID.sparqlEndpoint, URIRef(root + "sparql")))
     for dump in DUMPS:
@@ -279,6 +292,7 @@ def create_blueprint(context: ServiceContext):
             "entities": stats.entities,
             "distinct_subjects": stats.distinct_subjects,
             "distinct_objects": stats.distinct_objects,
+            "statistics_limit": stats.limit,
             "sparql_endpoint": f"{root}sparql",
             "query_editor": "/query",
             "void": "/void",
