@@ -253,6 +253,20 @@ def url_with(**changes) -> str:
     return quote(_page_path()) + _query_string(_changed_args(changes))
 
 
+def paging(page: int, page_size: int | None, total: int) -> dict:
+    last = max(1, -(-total // page_size)) if page_size else 1
+    return {"page": page, "pages": last,
+            "previous": url_with(page=page - 1 if page > 2 else None) if page > 1 else None,
+            "next": url_with(page=page + 1) if page < last else None}
+
+
+def paging_without_total(page: int, more: bool) -> dict:
+    """Paging when the number of pages is not known yet: only whether a next page exists."""
+    return {"page": page, "pages": None,
+            "previous": url_with(page=page - 1 if page > 2 else None) if page > 1 else None,
+            "next": url_with(page=page + 1) if more else None}
+
+
 def json_url(**changes) -> str | None:
     """This page's JSON twin, or None when the page has none (error pages, pages of other shapes)."""
     if request.url_rule is None or request.endpoint in (None, "static"):

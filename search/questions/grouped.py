@@ -139,8 +139,10 @@ def _by_jurisdiction(connection, pairs, selection, paging: Paging, first_year: b
             page (code) AS (VALUES {codes}),
             per_report AS (
               SELECT r.id AS rid, r.report, r.code, r.year, COUNT(DISTINCT m.start) AS sentences
-              FROM page g JOIN reports r ON r.code = g.code JOIN pairs p
-              JOIN mentions m ON m.report = r.id AND +m.object = p.object AND +m.relation = p.relation
+              -- the page's places, their reports by code, their mentions by primary key: CROSS JOIN
+              -- keeps that order (the planner would walk every report of the year instead)
+              FROM page g CROSS JOIN reports r ON r.code = g.code CROSS JOIN pairs p
+              CROSS JOIN mentions m ON m.report = r.id AND +m.object = p.object AND +m.relation = p.relation
               WHERE {selection.where}{year_filter} GROUP BY r.id),
             ranked AS (
               SELECT rid, report, code, year,

@@ -32,8 +32,7 @@ from web.context import ServiceContext, service
 from web.entities import Labeller, entity_path, report_path
 from web.i18n import t
 from web.pages.entity import term_name
-from web.pages.search import paging as pager
-from web.twin import bad_request, int_arg, page_blueprint, render_page, twin_route, url_with
+from web.twin import bad_request, int_arg, page_blueprint, paging as pager, render_page, twin_route, url_with
 
 #: longer questions are refused: no supported question needs more, and the linker scans the text
 MAX_QUESTION = 300

@@ -38,9 +38,8 @@ from web.entities import entity_iri, entity_path, report_path
 from web.i18n import t
 from search.questions.rows import Paging
 from web.pages.ask import question_linker
-from web.pages.search import paging as pager
-from web.twin import (bad_request, choice_arg, export_response, int_arg, not_found, page_blueprint, render_page,
-                      requested_format, twin_route)
+from web.twin import (bad_request, choice_arg, export_response, int_arg, not_found, page_blueprint, paging as pager,
+                      render_page, requested_format, twin_route)
 
 WEB = Path(__file__).resolve().parents[1]
 NODE_MODULES = WEB / "assets" / "node_modules"

@@ -33,8 +33,8 @@ from web.commands.kwic import LINE_COLUMNS
 from web.commands.search import HIT_COLUMNS, one_line
 from web.context import service
 from web.i18n import t
-from web.twin import (bad_request, choice_arg, export_response, int_arg, json_response, page_blueprint,
-                      render_page, requested_format, twin_route, url_with)
+from web.twin import (bad_request, choice_arg, export_response, int_arg, json_response, page_blueprint, paging,
+                      paging_without_total, render_page, requested_format, twin_route, url_with)
 
 #: filter parameters, in the order they are shown and appended to the query
 FILTER_PARAMS = ("province", "city", "county", "jurisdiction", "level", "publisher", "year")
@@ -172,20 +172,6 @@ def kwic_counts_with_page(index, result, phrase: str, node, version: str) -> Con
     few = (result.reports is not None and result.reports <= COUNT_WITH_PAGE_REPORTS) \
         or index.engine.report_count() <= COUNT_WITH_PAGE_REPORTS
     return index.concordance_counts(phrase, node, version=version) if few else None
-
-
-def paging(page: int, page_size: int | None, total: int) -> dict:
-    last = max(1, -(-total // page_size)) if page_size else 1
-    return {"page": page, "pages": last,
-            "previous": url_with(page=page - 1 if page > 2 else None) if page > 1 else None,
-            "next": url_with(page=page + 1) if page < last else None}
-
-
-def paging_without_total(page: int, more: bool) -> dict:
-    """Paging when the number of pages is not known yet: only whether a next page exists."""
-    return {"page": page, "pages": None,
-            "previous": url_with(page=page - 1 if page > 2 else None) if page > 1 else None,
-            "next": url_with(page=page + 1) if more else None}
 
 
 _MARK = re.compile(r"(</?mark>)")
