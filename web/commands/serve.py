@@ -24,7 +24,7 @@ def register(subparsers) -> None:
                     "(seconds per SPARQL query, default 30), FZKG_SPARQL_RESULT_CAP (rows per answer, "
                     "default 10000), FZKG_LINKS_GRAPH_MAX_REPORTS (the most reports the links pages build their "
                     "in-memory graph for, default 20000), FZKG_STATISTICS_MAX_REPORTS (the most reports the VoID "
-                    "statistics are counted for, default 20000); the options below override the first three.")
+                    "statistics are counted for, default 5000); the options below override the first three.")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}; "
                         "0.0.0.0 for every interface)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
