@@ -243,22 +243,28 @@ def companion_groups(summaries, values: dict, paging: Paging) -> tuple[int, list
               CROSS JOIN mentions m ON m.report = a.rid AND +m.object IN ({anchor_marks}))"""
         anchor_params = [*ids, *ids]
         if same_only:
-            mentioned = f"""SELECT DISTINCT c.object, c.report, c.start, s.name FROM anchor_sentences s
-                            CROSS JOIN mentions c ON c.report = s.report AND c.start = s.start
-                            WHERE c.kind IN ({kind_marks}) AND c.object NOT IN ({anchor_marks})"""
+            counted = f"""
+              SELECT object, COUNT(DISTINCT report) AS reports, COUNT(*) AS sentences, COUNT(DISTINCT name) AS places
+              FROM (SELECT DISTINCT c.object, c.report, c.start, s.name FROM anchor_sentences s
+                    CROSS JOIN mentions c ON c.report = s.report AND c.start = s.start
+                    WHERE c.kind IN ({kind_marks}) AND c.object NOT IN ({anchor_marks}))
+              GROUP BY object"""
         else:
-            mentioned = f"""SELECT DISTINCT c.object, c.report, c.start, a.name FROM anchor_reports a
-                            CROSS JOIN mentions c ON c.report = a.rid
-                            WHERE c.kind IN ({kind_marks}) AND c.object NOT IN ({anchor_marks})"""
+            # per report and companion first, in the order of the primary key (no sort), then per
+            # companion: half the time of one DISTINCT over every (companion, report, sentence)
+            counted = f"""
+              SELECT object, COUNT(*) AS reports, SUM(sentences) AS sentences, COUNT(DISTINCT name) AS places
+              FROM (SELECT c.object, a.rid, a.name, COUNT(DISTINCT c.start) AS sentences FROM anchor_reports a
+                    CROSS JOIN mentions c ON c.report = a.rid
+                    WHERE c.kind IN ({kind_marks}) AND c.object NOT IN ({anchor_marks})
+                    GROUP BY a.rid, c.object)
+              GROUP BY object"""
         groups = connection.execute(f"""{anchors},
             shared AS MATERIALIZED (
               SELECT DISTINCT c.object, c.report, c.start FROM anchor_sentences s
               CROSS JOIN mentions c ON c.report = s.report AND c.start = s.start
               WHERE c.kind IN ({kind_marks}) AND c.object NOT IN ({anchor_marks})),
-            mentioned AS MATERIALIZED ({mentioned}),
-            counted AS (
-              SELECT object, COUNT(DISTINCT report) AS reports, COUNT(*) AS sentences, COUNT(DISTINCT name) AS places
-              FROM mentioned GROUP BY object),
+            counted AS ({counted}),
             same AS (SELECT object, COUNT(*) AS sentences FROM shared GROUP BY object)
             SELECT o.id, o.iri, o.label, o.kind, c.reports, COALESCE(s.sentences, 0), c.places, c.sentences
             FROM counted c JOIN objects o ON o.id = c.object LEFT JOIN same s ON s.object = c.object""",
