@@ -234,7 +234,7 @@ def companion_groups(summaries, values: dict, paging: Paging) -> tuple[int, list
         # the anchors' reports (with their places) and sentences; every join below goes from them to
         # the primary key of mentions (CROSS JOIN fixes that order): a materialised table has no
         # index, and the planner would otherwise scan all mentions against it
-        anchors = f"""
+        anchor_sql = f"""
             WITH anchor_reports AS MATERIALIZED (
               SELECT r.id AS rid, r.report, r.name FROM reports r
               WHERE r.id IN (SELECT report FROM mentions WHERE object IN ({anchor_marks}))),
@@ -259,7 +259,7 @@ def companion_groups(summaries, values: dict, paging: Paging) -> tuple[int, list
                     WHERE c.kind IN ({kind_marks}) AND c.object NOT IN ({anchor_marks})
                     GROUP BY a.rid, c.object)
               GROUP BY object"""
-        groups = connection.execute(f"""{anchors},
+        groups = connection.execute(f"""{anchor_sql},
             shared AS MATERIALIZED (
               SELECT DISTINCT c.object, c.report, c.start FROM anchor_sentences s
               CROSS JOIN mentions c ON c.report = s.report AND c.start = s.start
@@ -273,11 +273,11 @@ def companion_groups(summaries, values: dict, paging: Paging) -> tuple[int, list
         page = [groups[i] for i in paging.window(len(groups))]
         if not page:
             return len(groups), []
-        rows = _companion_page(connection, page, anchors, anchor_params, ids, same_only, paging)
+        rows = _companion_page(connection, page, anchor_sql, anchor_params, ids, same_only, paging)
     return len(groups), rows
 
 
-def _companion_page(connection, page, anchors, anchor_params, ids, same_only, paging) -> list[Row]:
+def _companion_page(connection, page, anchor_sql, anchor_params, ids, same_only, paging) -> list[Row]:
     """The rows of the companions on the page: their first reports (by id), the places of those,
     and their first sentences in them."""
     wanted = max(_limit(paging.listed), _limit(paging.evidence))
@@ -285,10 +285,10 @@ def _companion_page(connection, page, anchors, anchor_params, ids, same_only, pa
     in_anchor_sentence = (f"AND EXISTS (SELECT 1 FROM mentions x WHERE x.report = c.report AND x.start = c.start "
                           f"AND +x.object IN ({', '.join('?' * len(ids))}))") if same_only else ""
     condition = f"EXISTS (SELECT 1 FROM mentions c WHERE c.report = a.rid AND c.object = g.object {in_anchor_sentence})"
-    # per companion, its first reports by id: anchor reports in id order, each tried until enough
-    # are found, so a companion named in thousands of them costs a few look-ups
+    # per companion of the page, its first reports by report id, in one statement: a primary-key
+    # look-up per anchor report and companion (about 0.2 s for 50 companions of 10,000 reports)
     first_ids: dict[int, list[int]] = {}
-    for object_id, found in connection.execute(f"""{anchors},
+    for object_id, found in connection.execute(f"""{anchor_sql},
             page (object) AS (VALUES {page_rows})
             SELECT g.object, (SELECT group_concat(rid) FROM (
               SELECT a.rid FROM anchor_reports a WHERE {condition} ORDER BY a.report LIMIT ?))
