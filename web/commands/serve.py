@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from ingest.datadir import DataDir
 from web.cli import CommandError, add_data_option
@@ -73,6 +74,7 @@ def run(args) -> int:
     ensure_data(datadir)
     app = create_app(datadir.root, deadline=args.sparql_deadline, result_cap=args.sparql_result_cap)
     _warm_up()
+    threading.Thread(target=_build_linker, args=(app,), name="fzkg-warm-up", daemon=True).start()
     executor = getattr(app.blueprints.get("sparql"), "executor", None)
     if executor is not None and hasattr(executor, "start"):
         executor.start()  # worker processes up before the first query, not during it
@@ -91,6 +93,17 @@ def run(args) -> int:
         if executor is not None and hasattr(executor, "close"):
             executor.close()
     return 0
+
+
+def _build_linker(app) -> None:
+    """The question linker of the data, built while the server already answers (1–2 s at 100,000
+    reports): the first question then finds it ready, or waits for this build, never a second."""
+    from web.pages.ask import question_linker
+
+    try:
+        question_linker(app.extensions["fzkg"])
+    except Exception as error:  # the first question builds it again, and reports what fails
+        print(f"fzkg: building the question linker at start-up failed: {error}", file=sys.stderr, flush=True)
 
 
 def _warm_up() -> None:
