@@ -166,28 +166,32 @@ def _by_year(connection, pairs, selection, paging: Paging) -> tuple[int, list[Ro
     chosen, params = _chosen(pairs, selection, False)
     groups: dict = {}
     places: dict = defaultdict(list)
-    reports: dict = defaultdict(list)
-    for tag, year, code, text, rid, count in connection.execute(f"""{chosen}
-            SELECT 'group', year, NULL, NULL, SUM(sentences), COUNT(DISTINCT code) FROM chosen GROUP BY year
-            UNION ALL
-            SELECT 'place', year, code, name, NULL, NULL FROM (
-              SELECT year, code, MIN(name) AS name, ROW_NUMBER() OVER (PARTITION BY year ORDER BY code) AS n
-              FROM chosen GROUP BY year, code) WHERE n <= ?
-            UNION ALL
-            SELECT 'report', year, code, report, rid, NULL FROM (
-              SELECT year, code, report, rid,
-                     SUM(sentences) OVER (PARTITION BY year ORDER BY code, report ROWS UNBOUNDED PRECEDING)
+    evidence_places: list[tuple] = []
+    # the places of each year once, in code order: the first ones are listed, and the first
+    # sentences come from the first ones (one sort of the places, none of the reports)
+    for tag, year, code, name, number, before in connection.execute(f"""{chosen},
+            placed AS MATERIALIZED (
+              SELECT year, code, MIN(name) AS name, SUM(sentences) AS sentences FROM chosen GROUP BY year, code),
+            numbered AS (
+              SELECT year, code, name, ROW_NUMBER() OVER (PARTITION BY year ORDER BY code) AS n,
+                     SUM(sentences) OVER (PARTITION BY year ORDER BY code ROWS UNBOUNDED PRECEDING)
                        - sentences AS before
-              FROM chosen) WHERE before < ?""",
+              FROM placed)
+            SELECT 'group', year, NULL, NULL, SUM(sentences), COUNT(*) FROM placed GROUP BY year
+            UNION ALL
+            SELECT 'place', year, code, name, n, before FROM numbered WHERE n <= ? OR before < ?""",
             params + [_limit(paging.listed), _limit(paging.evidence)]):
         if tag == "group":
-            groups[year] = (rid, count)  # (sentences, jurisdictions)
-        elif tag == "place":
-            places[year].append((code, text))
-        else:
-            reports[year].append((code, text, rid))
+            groups[year] = (number, before)  # (sentences, jurisdictions)
+            continue
+        if paging.listed is None or number <= paging.listed:
+            places[year].append((code, name))
+        if before < _limit(paging.evidence):
+            evidence_places.append((year, code))
     years = sorted(groups, key=lambda year: (year is None, year or 0))
     page = [years[i] for i in paging.window(len(years))]
+    reports = _year_reports(connection, pairs, selection, [p for p in evidence_places if p[0] in set(page)],
+                            paging.evidence)
     texts = _sentences(connection, pairs, [rid for year in page for _, _, rid in reports[year]])
     rows = []
     for year in page:
@@ -201,6 +205,33 @@ def _by_year(connection, pairs, selection, paging: Paging) -> tuple[int, list[Ro
         row.evidence = _evidence(texts, [(rid, report) for _, report, rid in ordered], paging.evidence)
         rows.append(row)
     return len(years), rows
+
+
+def _year_reports(connection, pairs, selection, places: list[tuple], limit: int | None) -> dict:
+    """year → (code, report id, rid) of the reports of ``places`` ((year, code)) that hold each
+    year's first ``limit`` sentences in (code, report) order."""
+    found: dict = defaultdict(list)
+    if not places:
+        return found
+    pair_rows, pair_params = _values(pairs)
+    place_rows, place_params = _values(places)
+    for rid, report, code, year in connection.execute(f"""
+            WITH pairs (object, relation) AS (VALUES {pair_rows}),
+            wanted (year, code) AS (VALUES {place_rows}),
+            per_report AS (
+              SELECT r.id AS rid, r.report, r.code, r.year, COUNT(DISTINCT m.start) AS sentences
+              FROM wanted w CROSS JOIN reports r ON r.code = w.code AND r.year IS w.year CROSS JOIN pairs p
+              CROSS JOIN mentions m ON m.report = r.id AND +m.object = p.object AND +m.relation = p.relation
+              WHERE {selection.where} GROUP BY r.id),
+            ranked AS (
+              SELECT rid, report, code, year,
+                     SUM(sentences) OVER (PARTITION BY year ORDER BY code, report ROWS UNBOUNDED PRECEDING)
+                       - sentences AS before
+              FROM per_report)
+            SELECT rid, report, code, year FROM ranked WHERE before < ?""",
+            pair_params + place_params + list(selection.params) + [_limit(limit)]):
+        found[year].append((code, report, rid))
+    return found
 
 
 # --- co-occurrence ---------------------------------------------------------------------------------
