@@ -618,7 +618,11 @@ class SummaryStore:
                         str(relation_iri(relation)), year, report, start, end, text)
                 for code, name, iri, label, kind, relation, year, report, start, end, text in rows]
 
-    def _companion_rows(self, values: dict) -> list[CompanionRow] | None:
+    @staticmethod
+    def companion_selection(values: dict) -> tuple[list[str], list[str], bool] | None:
+        """What ``cooccurring.rq`` bound with ``values`` asks for: the anchors' IRIs, the
+        companions' kinds and whether only sentences naming an anchor count; None for a binding
+        these tables do not answer."""
         if not set(values) <= {("object",), ("otherKind",), ("sentenceOnly",)}:
             return None
         anchors = [row[0] for row in values.get(("object",), [])]
@@ -626,10 +630,17 @@ class SummaryStore:
         sentence_only = [row[0] for row in values.get(("sentenceOnly",), [(None,)])]
         if None in anchors or None in kinds or sentence_only not in ([None], [True]):
             return None  # "anything" as anchor or companion kind: left to the graph
-        if not anchors or not kinds:
+        kind_names = list(dict.fromkeys(_KIND_OF_CLASS.get(str(k), _NOTHING) for k in kinds))
+        return [str(a) for a in anchors], kind_names, sentence_only == [True]
+
+    def _companion_rows(self, values: dict) -> list[CompanionRow] | None:
+        selection = self.companion_selection(values)
+        if selection is None:
+            return None
+        anchors, kind_names, same_only = selection
+        if not anchors or not kind_names:
             return []
-        kind_names = [_KIND_OF_CLASS.get(str(k), _NOTHING) for k in kinds]
-        sentence_filter = "AND same" if sentence_only == [True] else ""
+        sentence_filter = "AND same" if same_only else ""
         with self.reading() as connection:
             ids = self.object_ids(connection, anchors)
             # one row per companion statement (the SPARQL gives one per pair with an anchor

@@ -22,7 +22,6 @@ from collections import defaultdict
 
 from ontology import jurisdiction_iri
 from search.questions.rows import Evidence, Paging, Row
-from search.summaries import MENTION_CLASSES
 
 #: stands for "no limit" where SQL wants a number
 _UNLIMITED = 1 << 62
@@ -244,20 +243,14 @@ def companion_groups(summaries, values: dict, paging: Paging) -> tuple[int, list
     A companion's ``reports`` are the first of the reports naming it with an anchor (by id), its
     ``jurisdictions`` the places of those reports, its evidence the first of its sentences in them.
     """
-    if not set(values) <= {("object",), ("otherKind",), ("sentenceOnly",)}:
+    selection = summaries.companion_selection(values)
+    if selection is None:
         return None
-    anchors = [row[0] for row in values.get(("object",), [])]
-    kinds = [row[0] for row in values.get(("otherKind",), [(None,)])]
-    sentence_only = [row[0] for row in values.get(("sentenceOnly",), [(None,)])]
-    if None in anchors or None in kinds or sentence_only not in ([None], [True]):
-        return None
-    kind_of_class = {str(cls): kind for kind, cls in MENTION_CLASSES.items()}
-    kind_names = sorted({kind_of_class.get(str(k), "") for k in kinds} - {""})
+    anchors, kind_names, same_only = selection
     if not anchors or not kind_names:
         return 0, []
-    same_only = sentence_only == [True]
     with summaries.reading() as connection:
-        ids = summaries.object_ids(connection, [str(a) for a in anchors])
+        ids = summaries.object_ids(connection, anchors)
         if not ids:
             return 0, []
         anchor_marks = ", ".join("?" * len(ids))
