@@ -69,9 +69,7 @@ _JURISDICTION_PREFIX = str(jurisdiction_iri(""))
 #: nothing, as it does in SPARQL.
 _NOTHING = "\x00"
 
-#: The row shapes of the question templates: the SPARQL variables the answer builder reads.
-StatementRow = namedtuple("StatementRow", "j jLabel code level object year report start end exact")
-CompanionRow = namedtuple("CompanionRow", "other otherLabel otherKind sameSentence jLabel year report start end exact")
+#: The row shape of ``items_of.rq``: the SPARQL variables the answer builder reads.
 ItemRow = namedtuple("ItemRow", "j jLabel code object objectLabel kind relation year report start end exact")
 
 
@@ -468,13 +466,10 @@ class SummaryStore:
     def template_rows(self, template: str, values: dict[tuple[str, ...], list[tuple]]) -> list | None:
         """The rows the SPARQL ``template`` bound with ``values`` gives (as in
         :func:`search.questions.sparql.bind`), in its order; None for a template or a binding
-        these tables do not answer."""
-        if template == "jurisdictions_with.rq":
-            return self._statement_rows(values, first_year=False)
-        if template == "first_mention.rq":
-            return self._statement_rows(values, first_year=True)
-        if template == "cooccurring.rq":
-            return self._companion_rows(values)
+        these tables do not answer. Only ``items_of.rq`` (a place's few statements): the
+        aggregate templates are grouped and paged in SQL instead
+        (:mod:`search.questions.grouped`, which reads :meth:`statement_selection` and
+        :meth:`companion_selection`)."""
         if template == "items_of.rq":
             return self._item_rows(values)
         return None
@@ -515,17 +510,7 @@ class SummaryStore:
                              f"({', '.join('?' * len(areas))}))")
                 params += areas
         if ("yearFrom", "yearTo") in values:
-            clauses = []
-            for low, high in values[("yearFrom", "yearTo")]:
-                parts = ["1"]
-                if low is not None:
-                    parts.append("r.year >= ?")
-                    params.append(int(low))
-                if high is not None:
-                    parts.append("r.year <= ?")
-                    params.append(int(high))
-                clauses.append("(" + " AND ".join(parts) + ")")
-            where.append("(" + (" OR ".join(clauses) or "0") + ")")
+            where.append(_year_ranges(values[("yearFrom", "yearTo")], params))
         return Selection(pairs, " AND ".join(where), params)
 
     def object_relation_pairs(self, connection: sqlite3.Connection, selection: "Selection") -> list[tuple[int, str]]:
@@ -540,52 +525,13 @@ class SummaryStore:
                 found += [(ids[iri], name) for name in ([relation] if relation is not None else RELATIONS)]
         return list(dict.fromkeys(found))
 
-    def _statement_rows(self, values: dict, first_year: bool) -> list[StatementRow] | None:
-        selection = self.statement_selection(values, first_year)
-        if selection is None:
-            return None
-        if not selection.pairs:
-            return []
-        params: list = []
-        pairs = ", ".join("(?, ?)" for _ in selection.pairs)
-        for obj, relation in selection.pairs:
-            params += [obj, relation]
-        params += selection.params
-        select = f"""
-            WITH wanted (iri, relation) AS (VALUES {pairs}),
-            hits AS (
-              SELECT r.code, r.name, r.level, o.iri, r.year, r.report, m.start, m.end, m.report AS rid
-              FROM wanted w
-              JOIN objects o ON o.iri = w.iri
-              JOIN mentions m ON m.object = o.id AND (w.relation IS NULL OR m.relation = w.relation)
-              JOIN reports r ON r.id = m.report
-              WHERE {selection.where})"""
-        if first_year:
-            # the earliest year any matching statement has, then that year's statements
-            query = f"""{select}
-                SELECT h.code, h.name, h.level, h.iri, h.year, h.report, h.start, h.end, s.text
-                FROM hits h JOIN sentences s ON s.report = h.rid AND s.start = h.start AND s.end = h.end
-                WHERE h.year = (SELECT MIN(year) FROM hits)
-                ORDER BY h.code, h.report, h.start"""
-        else:
-            query = f"""{select}
-                SELECT h.code, h.name, h.level, h.iri, h.year, h.report, h.start, h.end, s.text
-                FROM hits h JOIN sentences s ON s.report = h.rid AND s.start = h.start AND s.end = h.end
-                ORDER BY h.year, h.code, h.report, h.start"""
-        with self.reading() as connection:
-            rows = connection.execute(query, params).fetchall()
-        return [StatementRow(str(jurisdiction_iri(code)), name, code, str(level_iri(level)), iri, year, report,
-                             start, end, text)
-                for code, name, level, iri, year, report, start, end, text in rows]
-
     def _item_rows(self, values: dict) -> list[ItemRow] | None:
         if not set(values) <= {("j",), ("kind", "relation"), ("yearFrom", "yearTo")}:
             return None
         places = [_code_of(row[0]) for row in values.get(("j",), [])]
         wanted = values.get(("kind", "relation"), [])
-        ranges = values.get(("yearFrom", "yearTo"), [])
-        if None in places or not places or any(kind is None for kind, _ in wanted) or len(ranges) > 1:
-            return None  # any place, any kind of statement or several year ranges: left to the graph
+        if None in places or not places or any(kind is None for kind, _ in wanted):
+            return None  # any place or any kind of statement: left to the graph
         if not wanted:
             return []
         params: list = []
@@ -594,13 +540,8 @@ class SummaryStore:
                        None if relation is None else _RELATION_OF_IRI.get(str(relation), _NOTHING)]
         params += places
         where = [f"r.code IN ({', '.join('?' * len(places))})"]
-        for low, high in ranges:
-            if low is not None:
-                where.append("r.year >= ?")
-                params.append(int(low))
-            if high is not None:
-                where.append("r.year <= ?")
-                params.append(int(high))
+        if ("yearFrom", "yearTo") in values:
+            where.append(_year_ranges(values[("yearFrom", "yearTo")], params))
         with self.reading() as connection:
             rows = connection.execute(f"""
                 WITH wanted (kind, relation) AS (VALUES {', '.join('(?, ?)' for _ in wanted)})
@@ -632,31 +573,6 @@ class SummaryStore:
             return None  # "anything" as anchor or companion kind: left to the graph
         kind_names = list(dict.fromkeys(_KIND_OF_CLASS.get(str(k), _NOTHING) for k in kinds))
         return [str(a) for a in anchors], kind_names, sentence_only == [True]
-
-    def _companion_rows(self, values: dict) -> list[CompanionRow] | None:
-        selection = self.companion_selection(values)
-        if selection is None:
-            return None
-        anchors, kind_names, same_only = selection
-        if not anchors or not kind_names:
-            return []
-        sentence_filter = "AND same" if same_only else ""
-        with self.reading() as connection:
-            ids = self.object_ids(connection, anchors)
-            # one row per companion statement (the SPARQL gives one per pair with an anchor
-            # statement): the answer counts reports, jurisdictions and sentences, never pairs
-            companions, params = self._companions_sql(ids, kind_names)
-            rows = connection.execute(f"""
-                {companions}
-                SELECT o.iri, o.label, c.kind, c.same, r.name, r.year, r.report, c.start, c.end, s.text
-                FROM companion c
-                JOIN objects o ON o.id = c.object
-                JOIN reports r ON r.id = c.report
-                JOIN sentences s ON s.report = c.report AND s.start = c.start AND s.end = c.end
-                WHERE 1 {sentence_filter}
-                ORDER BY o.label, o.iri, r.report, c.start""", params).fetchall()
-        return [CompanionRow(iri, label, str(MENTION_CLASSES[kind]), bool(same), name, year, report, start, end, text)
-                for iri, label, kind, same, name, year, report, start, end, text in rows]
 
     @staticmethod
     def object_ids(connection: sqlite3.Connection, iris: list[str]) -> list[int]:
@@ -889,6 +805,22 @@ class SummaryStore:
                 "SELECT r.report, s.start, s.end FROM sentences s JOIN reports r ON r.id = s.report "
                 "ORDER BY r.report, s.start, s.end").fetchall()
         return {"reports": reports, "mentions": mentions, "objects": objects, "sentences": sentences}
+
+
+def _year_ranges(ranges: list[tuple], params: list) -> str:
+    """A condition on the report row ``r``: its year lies in one of the (from, to) ``ranges``
+    (None: open), as the templates' FILTERs over their VALUES rows say; appends its parameters."""
+    clauses = []
+    for low, high in ranges:
+        parts = ["1"]
+        if low is not None:
+            parts.append("r.year >= ?")
+            params.append(int(low))
+        if high is not None:
+            parts.append("r.year <= ?")
+            params.append(int(high))
+        clauses.append("(" + " AND ".join(parts) + ")")
+    return "(" + (" OR ".join(clauses) or "0") + ")"
 
 
 def _code_of(area) -> str | None:

@@ -7,7 +7,7 @@ is cut, so a reader always knows what a page leaves out.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 #: rows on one page, evidence sentences per row and entries per list of a row, unless asked
@@ -112,9 +112,6 @@ class Paging:
                 row.extra.setdefault(count_key, len(row.extra[key]))
                 if self.listed is not None:
                     row.extra[key] = row.extra[key][:self.listed]
-
-    def with_offset(self, offset: int) -> "Paging":
-        return replace(self, offset=offset)
 
     def to_json(self) -> dict:
         return {"offset": self.offset, "limit": self.limit, "evidence": self.evidence, "listed": self.listed}
