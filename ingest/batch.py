@@ -51,7 +51,7 @@ CHECKPOINT_SECONDS = 120.0
 #: Version of what ingest makes of a file (its graph, index document and summary rows). A file
 #: stored from the same path with the same text by the same version is skipped as unchanged, so
 #: bump this with any change to extraction or to :mod:`ingest.triples` that changes what is stored.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 
 class Sink(Protocol):

@@ -1,6 +1,6 @@
 """The ingest pipeline: one report object through small steps, in order.
 
-    read → normalise → sentences → words → title, date, year, publisher, jurisdiction
+    read → normalise → sentences → words → title, date, year, publisher, jurisdiction, publisher's full name
          → laws and documents → programs → initiatives → figures
 
 Each step takes the report and returns it, so a step can be run, tested or replaced alone.
@@ -16,7 +16,7 @@ from ingest.extract.jurisdiction import extract_jurisdiction
 from ingest.extract.laws import extract_laws
 from ingest.extract.meta import extract_published, extract_title, extract_year
 from ingest.extract.programs import extract_programs
-from ingest.extract.publisher import extract_publisher
+from ingest.extract.publisher import complete_publisher, extract_publisher
 from ingest.normalize import prepare
 from ingest.read import read_report
 from ingest.report import Report
@@ -41,6 +41,7 @@ STEPS: tuple[Step, ...] = (
     extract_year,
     extract_publisher,
     extract_jurisdiction,
+    complete_publisher,
     extract_laws,
     extract_programs,
     extract_initiatives,

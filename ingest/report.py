@@ -91,6 +91,17 @@ class Publisher:
     name: str
     kind: str  # department | government | party | other
     evidence: Evidence | None = None
+    #: a department's full name without its area (人力资源和社会保障局), from the department list
+    department: str | None = None
+    #: the division name written before the department (长沙县), or the level a bare level word
+    #: gives (县司法局 → county)
+    area: str | None = None
+    level: str | None = None
+    #: offsets of the name as written; equal when the name was inferred from the line of work
+    start: int = 0
+    end: int = 0
+    #: what found it: title, source line, signature, opening sentence, self-reference, line of work
+    basis: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind}

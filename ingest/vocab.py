@@ -61,6 +61,36 @@ def programs() -> tuple[Program, ...]:
     return tuple(result)
 
 
+@dataclass(frozen=True)
+class Department:
+    """A department of a people's government, as ``ingest/data/departments.tsv`` lists it."""
+    name: str  # full name after the area's name: 人力资源和社会保障局
+    shorts: tuple[str, ...]  # other written forms: 人社局
+    fields: tuple[str, ...]  # words naming its line of work: 人社
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.name, *self.shorts)
+
+
+@lru_cache(maxsize=1)
+def departments() -> tuple[Department, ...]:
+    """Every listed department; a written form names one department only (checked here)."""
+    result, owner = [], {}
+    with resources.files("ingest").joinpath("data/departments.tsv").open("r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, shorts, fields = (line.rstrip("\n").split("\t") + ["", ""])[:3]
+            department = Department(name, tuple(s for s in shorts.split("|") if s),
+                                    tuple(f for f in fields.split("|") if f))
+            for form in department.forms:
+                if owner.setdefault(form, name) != name:
+                    raise ValueError(f"departments.tsv line {number}: {form} already names {owner[form]}")
+            result.append(department)
+    return tuple(result)
+
+
 def user_words() -> list[str]:
     """Words the segmenter must keep whole: program labels, law short forms, division names."""
     from ingest.gazetteer import default_gazetteer

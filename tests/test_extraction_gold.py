@@ -30,7 +30,7 @@ def test_law_relations(result):
 
 
 def test_programs_and_initiatives_f1(result):
-    assert result["programs+initiatives P/R/F1"][2] >= 0.85, result["details"]
+    assert result["programs+initiatives P/R/F1"][2] >= 0.98, result["details"]
 
 
 def test_figures_precision(result):

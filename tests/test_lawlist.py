@@ -45,7 +45,13 @@ def test_constitution_and_laws_have_their_rank(laws):
     assert laws.lookup("《宪法》").rank == "宪法"
     assert laws.lookup("《行政处罚法》").rank == "法律"
     assert laws.lookup("重大行政决策程序暂行条例").rank == "行政法规"
-    assert laws.lookup("党政主要负责人履行推进法治建设第一责任人职责规定").rank == "党内法规"
+    assert laws.lookup("中国共产党纪律处分条例").rank == "党内法规"
+
+
+def test_the_general_offices_rules_are_not_listed_as_acts(laws):
+    """中办/国办 规定 are normative documents; listing them would make every report cite a 'law'."""
+    assert laws.lookup("党政主要负责人履行推进法治建设第一责任人职责规定") is None
+    assert laws.lookup("法治政府建设与责任落实督察工作规定") is None
 
 
 def test_the_constitution_is_the_version_in_force(laws):

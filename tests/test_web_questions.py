@@ -27,7 +27,7 @@ MINGBAIREN_Q = "哪些县开展了“法律明白人”?"
 HUANGHE_Q = "哪些地方学习了《中华人民共和国黄河保护法》?"
 CARD_QUESTIONS = [MINGBAIREN_Q, HUANGHE_Q]
 AMBIGUOUS_PLACE_Q = "城关镇开展了哪些项目?"
-AMBIGUOUS_THING_Q = "哪些地方开展了法律顾问?"
+AMBIGUOUS_THING_Q = "哪些地方开展了顾问?"
 UNKNOWN_TERM_Q = "哪些地方开展了“社区矫正”?"
 OFF_TOPIC_Q = "今天天气怎么样?"
 MINGBAIREN = str(program_iri("falv-mingbairen"))
@@ -517,7 +517,7 @@ def test_graph_exports_parse_with_networkx(client, graph, fmt, reader):
     ("/links/neighbours?node=法律明白人&k=-1", 400), ("/links/path?from=法律明白人", 400),
     ("/links/path?from=法律明白人&to=法律明白人", 400), ("/links/timeline?node=甘谷县", 400),
     ("/links/timeline?node=", 400), ("/links/timeline.csv?node=甘谷县", 400),
-    ("/links/related?node=法律顾问", 400),
+    ("/links/related?node=热线", 400),
 ])
 def test_bad_links_parameters_are_answered_with_a_message(client, url, status):
     response = client.get(url)

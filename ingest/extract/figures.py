@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from ingest.extract.text import CLAUSE_BREAK, QUOTE, clause_span
+from ingest.extract.text import CLAUSE_BREAK, QUOTE, clause_span, inside_title
 from ingest.report import Figure, Report
 from ingest.vocab import cues
 
@@ -32,10 +32,7 @@ def _pattern() -> re.Pattern:
 
 def _inside(text: str, position: int, lo: int) -> bool:
     """Whether ``position`` lies inside a 《title》 or a quoted name of the sentence starting at ``lo``."""
-    opened = text.rfind("《", lo, position)
-    if opened >= 0 and text.rfind("》", opened, position) < 0:
-        return True
-    return text.count(QUOTE, lo, position) % 2 == 1
+    return inside_title(text, position, lo) or text.count(QUOTE, lo, position) % 2 == 1
 
 
 def _value(number: str, multiplier: str | None) -> int | float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract.text import CLAUSE_BREAK, QUOTE, Quoted, quoted_spans
+from ingest.extract.text import CLAUSE_BREAK, QUOTE, Quoted, clause_span, inside_title, quoted_spans
 from ingest.gazetteer import default_gazetteer
 from ingest.report import InitiativeMention, Report
 from ingest.vocab import cues, programs, squeeze
@@ -17,6 +17,17 @@ from ingest.vocab import cues, programs, squeeze
 #: A count with its measure word ("1名法律顾问") is a quantity, not a name.
 QUANTITY = re.compile(r"^\d+[名个人项件次位家户]")
 LIST_MARK = "、"
+NUMERAL = "一二三四五六七八九十两百千万"
+#: Two or more numbered parts (一村一警, 一规划一方案一清单, 三级审核四级把关): a local name by shape.
+NUMBERED_PARTS = re.compile(r"^(?:[%s]+[\u4e00-\u9fff]{1,3}){2,4}$" % NUMERAL)
+#: One numbered part (七进, 两大体系) or a number code (1177): a name when the words before it give
+#: its field (习近平法治思想“七进”, 县委“1177”) or an activity word follows; “三大战略” alone is a
+#: development formula.
+NUMBERED = re.compile(r"^[%s双]+[\u4e00-\u9fff]{1,3}$|^\d{3,6}$|^\d+(?:\+[\dN])+$" % NUMERAL)
+#: “党建+”, “司法所+法律顾问”: a “X+” name, always a name.
+PLUS = re.compile(r"^[\u4e00-\u9fffA-Za-z\d]{1,8}(?:\+[\u4e00-\u9fffA-Za-z\d]{0,8})+$")
+#: “法治住建”, “法治立局”: a 法治 brand, unless it is a place's goal (法治甘谷, 法治中国).
+BRAND = re.compile(r"^法治([\u4e00-\u9fff]{2})$")
 
 
 def _tail(text: str, quoted: Quoted, siblings: list[Quoted], window: int) -> str:
@@ -40,21 +51,45 @@ def _tail(text: str, quoted: Quoted, siblings: list[Quoted], window: int) -> str
     return "".join(tail)
 
 
-def is_initiative_name(name: str, tail: str) -> bool:
-    """Whether a quoted ``name`` followed by ``tail`` names an initiative."""
+def is_initiative_name(name: str, tail: str, before: str = "") -> bool:
+    """Whether a quoted ``name`` followed by ``tail`` (and after ``before``, its clause) names an initiative.
+
+    >>> is_initiative_name("一规划一方案一清单", "工作落实")
+    True
+    >>> is_initiative_name("四个意识", "")
+    False
+    """
     settings = cues()["initiatives"]
     squeezed = squeeze(name)
     if not 2 <= len(squeezed) <= settings["max_length"]:
         return False
     if any(mark in name for mark in settings["slogan_marks"]) or QUANTITY.match(squeezed):
         return False
+    if squeezed in settings["formulas"] or any(before.endswith(word) for word in settings["honour_before"]):
+        return False
+    if LIST_MARK in name and min(len(part) for part in squeezed.split(LIST_MARK)) <= 1:
+        return False  # “人、财、物和机制” lists things
     if any(start == 0 for start, _e, _n in default_gazetteer().scan(squeezed)):
         return False
     if any(label in squeezed for program in programs() for label in program.labels + program.quoted_labels
            if len(label) > 1):
         return False
     return (any(cue in tail for cue in settings["tail"])
-            or any(squeezed.endswith(cue) for cue in settings["ending"]))
+            or any(squeezed.endswith(cue) for cue in settings["ending"])
+            or _local_name_shape(squeezed, before))
+
+
+def _local_name_shape(name: str, before: str) -> bool:
+    """Whether ``name`` has the shape of a local name that needs no activity word after it."""
+    if PLUS.match(name) or NUMBERED_PARTS.match(name):
+        return True
+    brand = BRAND.match(name)
+    if brand:
+        stem = brand.group(1)
+        return stem not in cues()["initiatives"]["brand_goals"] and not default_gazetteer().is_stem(stem)
+    if NUMBERED.match(name):
+        return before.endswith(tuple(cues()["initiatives"]["field_before"]))
+    return False
 
 
 def extract_initiatives(report: Report) -> Report:
@@ -67,8 +102,12 @@ def extract_initiatives(report: Report) -> Report:
         for quoted in spans:
             if any(s < quoted.end and quoted.start < e for s, e in program_ranges):
                 continue
+            if inside_title(text, quoted.start, sentence.start):
+                continue  # 《关于服务“六稳”“六保”…的通知》 names a document
             name = report.original[quoted.start:quoted.end].strip()
-            if not is_initiative_name(name, _tail(text, quoted, spans, window)):
+            lo, _hi = clause_span(text, quoted.start - 1, sentence.start, sentence.end)
+            before = text[lo:quoted.start - 1]
+            if not is_initiative_name(name, _tail(text, quoted, spans, window), before):
                 continue
             report.initiatives.append(InitiativeMention(
                 name=name, evidence=sentence.evidence, start=quoted.start, end=quoted.end))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.extract.text import TITLE, clause_span
+from ingest.extract.text import TITLE, clause_span, inside_title
 from ingest.gazetteer import default_gazetteer
 from ingest.lawlist import load_laws
 from ingest.report import DocumentMention, LawMention, Report, Sentence
@@ -20,6 +20,10 @@ from ingest.vocab import cues
 
 PRC = "中华人民共和国"
 PARTY = "中国共产党"
+PARTY_SHORT = "中共"
+#: An act title needs words before its ending (《条例》 alone is an abbreviation).
+BARE_FORM_MAX = 2
+YEAR_FIRST = re.compile(r"(?:19|20)\d{2}(?:年|—|-)")
 #: Characters that may follow a bare act name in an enumeration.
 LIST_FOLLOWERS = set("、,，和及与等。;；《\"")
 #: How far back from a bare name a context word may stand.
@@ -38,29 +42,60 @@ def _bare_pattern() -> re.Pattern:
 
 
 def classify_title(title: str, before: str) -> tuple[str, str]:
-    """("law", rank) or ("document", "") for an unlisted 《title》; ``before`` is the text just before it."""
+    """("law", rank) or ("document", "") for an unlisted 《title》; ``before`` is the text just before it.
+
+    The form and the issuer decide, as the Legislation Law does: 法 is a law; 条例 an
+    administrative regulation, or a local one when a province or city is named first; 规定 and
+    办法 a rule (规章) only when a province or city, or the State Council itself, issues them —
+    the same words from the General Offices (中办, 国办), from a county or from an office are
+    normative documents; the Party's regulations are its 条例 and 准则. A title that opens with a
+    year (2023年度…考评办法) is a body's own document.
+    """
     word_cues = cues()["laws"]
     core = re.sub(r"\(.*?\)$", "", title)  # a trailing (试行) or (2021年修订) does not change the kind
-    if any(word in core for word in word_cues["document_words"]):
+    if any(word in core for word in word_cues["document_words"]) or YEAR_FIRST.match(core):
         return "document", ""
+    if core.startswith(PARTY) or core.startswith(PARTY_SHORT):
+        if core.startswith(PARTY) and any(core.endswith(e) for e in word_cues["party_act_endings"]):
+            return "law", "党内法规"
+        return "document", ""  # 中共某县委…工作规则 is a Party committee's own rule
     ending = next((e for e in sorted(word_cues["act_endings"], key=len, reverse=True) if core.endswith(e)), None)
     if ending is None or any(core.endswith(e) for e in word_cues["not_act_endings"]):
         return "document", ""
-    if core.startswith(PARTY):
-        return "law", "党内法规"
-    place = next((p for s, _e, name in default_gazetteer().scan(core) if s == 0
+    if len(core) - len(ending) < BARE_FORM_MAX:
+        return "document", ""  # 《条例》, 《规则》, 《两法》: an abbreviation without its act
+    if ending in ("办法", "细则", "规定") and not _implements_a_law(core):
+        if any(word in core for word in word_cues["own_work_words"]):
+            return "document", ""  # 考核办法, 督察工作规定, 实施办法 of a policy: a body's own rules
+    place = next(((s, e, p) for s, e, name in default_gazetteer().scan(core) if s == 0
                   for p in default_gazetteer().by_name[name]), None)
     if place is not None:
+        _s, place_end, place = place
+        if core[place_end:].startswith(tuple(word_cues["own_body_words"])):
+            return "document", ""  # 某市政府合同管理办法: the government's rules for its own work
         if place.level in ("province", "city"):
-            return "law", "地方性法规" if ending == "条例" else "规章"
+            # 条例 and the implementing acts of a law (某省实施〈某法〉办法) come from the people's congress
+            return "law", "地方性法规" if ending == "条例" or _implements_a_law(core) else "规章"
         if ending == "条例" and "自治" in place.name:
             return "law", "地方性法规"  # autonomous counties make 自治条例 and 单行条例
         return "document", ""  # counties and townships issue normative documents, not legal acts
     if ending in ("法", "法典"):
         return "law", "法律"
+    if any(office in before for office in word_cues["general_offices"]):
+        return "document", ""
     if ending == "条例" or any(issuer in before for issuer in word_cues["state_council"]):
         return "law", "行政法规"
-    return "law", "unknown"
+    return "document", ""  # a 规定 or 办法 nobody with legislative power is named as issuing
+
+
+def _implements_a_law(title: str) -> bool:
+    """Whether a title implements a law: 某省实施〈中华人民共和国某法〉办法, 某法实施细则."""
+    inner = re.search(r"[《〈<](.+?)[》〉>]", title)
+    if not inner and "实施" not in title:
+        return False
+    named = inner.group(1) if inner else title.split("实施")[0]
+    not_a_law = ("办法", *cues()["laws"]["not_act_endings"])
+    return (named.endswith(("法", "法典")) and not named.endswith(not_a_law)) or load_laws().lookup(named) is not None
 
 
 def _relation(text: str, sentence: Sentence, position: int, strongest: list[tuple[str, list[str]]], default: str) -> str:
@@ -118,11 +153,6 @@ def _title_mentions(report: Report, sentence: Sentence) -> None:
                 evidence=sentence.evidence, start=match.start(), end=match.end()))
 
 
-def _inside_title(text: str, position: int) -> bool:
-    opened = text.rfind("《", 0, position)
-    return opened >= 0 and text.rfind("》", opened, position) < 0
-
-
 def _bare_mentions(report: Report, sentence: Sentence) -> None:
     text = report.text
     laws = load_laws()
@@ -130,7 +160,7 @@ def _bare_mentions(report: Report, sentence: Sentence) -> None:
     previous_end = -1
     for match in _bare_pattern().finditer(text, sentence.start, sentence.end):
         start, end = match.span()
-        if _inside_title(text, start):
+        if inside_title(text, start):
             continue
         name = match.group()
         entry = laws.lookup(name)

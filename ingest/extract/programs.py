@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.extract.text import SqueezedView, quoted_spans
+from ingest.extract.text import SqueezedView, inside_title, quoted_spans
 from ingest.report import ProgramMention, Report
 from ingest.vocab import Program, programs, squeeze
 
@@ -52,6 +52,8 @@ def program_spans(report: Report) -> list[tuple[int, int, Program]]:
                 continue  # 12348 inside a longer number
             if len(label) <= SHORT_LABEL and not _aligned(report, start, end, starts, ends):
                 continue
+            if inside_title(text, start, sentence.start):
+                continue  # 《某县法治督察工作实施办法》 names a document, not the program carried out
             found.append((start, end, program))
         for quoted in quoted_spans(text, sentence.start, sentence.end):
             inner = squeeze(quoted.inner(text))

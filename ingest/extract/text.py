@@ -25,6 +25,12 @@ def clause_span(text: str, position: int, lo: int = 0, hi: int | None = None) ->
     return start, end
 
 
+def inside_title(text: str, position: int, lo: int = 0) -> bool:
+    """Whether ``position`` lies inside a 《title》 opened at or after ``lo``."""
+    opened = text.rfind("《", lo, position)
+    return opened >= 0 and text.rfind("》", opened, position) < 0
+
+
 @dataclass(frozen=True)
 class Quoted:
     start: int  # offset of the first character inside the quotes

@@ -6,7 +6,7 @@ rdfs:label and schema:alternateName, an initiative's or document's label — in 
 strongest first, a weaker tier tried only when the stronger ones found nothing:
 
 ``exact``      the term is a name (after folding quotes, spaces, brackets and case);
-``contains``   the term contains names (法律明白人 in “1名法律顾问”+N名“法律明白人”); the
+``contains``   the term contains names (法律明白人 and 法律顾问 in “1名法律顾问”+N名“法律明白人”); the
                longest non-overlapping ones count;
 ``contained``  the term is part of names (黄河保护 in 中华人民共和国黄河保护法);
 ``fuzzy``      difflib similarity at least ``fuzzy_ratio`` (法律名白人).
@@ -276,10 +276,10 @@ class Linker:
         >>> linker = Linker.offline()
         >>> linker.link("黄河保护法").linked.label
         '中华人民共和国黄河保护法'
-        >>> linker.link("“1名法律顾问”+N名“法律明白人”").linked.label
-        '法律明白人'
-        >>> [t.label for t in linker.link("法律顾问").things]
-        ['一村(社区)一法律顾问', '法律顾问制度']
+        >>> [t.label for t in linker.link("“1名法律顾问”+N名“法律明白人”").things]
+        ['法律明白人', '法律顾问制度']
+        >>> [t.label for t in linker.link("热线").things]
+        ['12345政务服务便民热线', '12348公共法律服务热线']
         """
         kinds = tuple(k for k in KINDS if k in kinds)
         term = fold(written)
