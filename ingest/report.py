@@ -220,12 +220,19 @@ class Report:
 
     def sentence_at(self, offset: int) -> Sentence:
         """The sentence that contains ``offset``."""
+        sentence = self.sentence_containing(offset)
+        if sentence is None:
+            raise ValueError(f"offset {offset} lies in no sentence of {self.source}")
+        return sentence
+
+    def sentence_containing(self, offset: int) -> Sentence | None:
+        """The sentence that contains ``offset``, or None (a title or signature line between sentences)."""
         import bisect
 
         starts = [s.start for s in self.sentences]
         i = bisect.bisect_right(starts, offset) - 1
         if i < 0 or offset >= self.sentences[i].end:
-            raise ValueError(f"offset {offset} lies in no sentence of {self.source}")
+            return None
         return self.sentences[i]
 
     def to_json(self) -> dict[str, Any]:

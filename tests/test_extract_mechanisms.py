@@ -218,3 +218,9 @@ def test_a_township_named_after_its_county_is_the_township():
     report = extract("随州市随县万和镇2023年法治政府建设工作报告\n"
                      "2023年,在随县县委、县政府的坚强领导下,全镇坚持依法行政,随县各部门给予大力支持。")
     assert chain(report) == ["湖北省", "随州市", "随县", "万和镇"]
+
+
+def test_a_department_under_the_short_name_of_its_autonomous_county_gets_the_full_name():
+    report = extract("石柱县公安局2025年法治政府建设工作情况的报告\n2025年,我局深入贯彻落实市委、县委决策部署。")
+    assert chain(report) == ["重庆市", "石柱土家族自治县"]
+    assert report.publisher.name == "石柱土家族自治县公安局"

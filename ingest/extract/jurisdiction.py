@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 
 from ingest.extract.meta import head_lines, signature_lines, title_span
-from ingest.extract.text import clause_span, find_all, inside_title
+from ingest.extract.text import clause_span, find_all, inside_title, names_a_superior
 from ingest.gazetteer import Gazetteer, default_gazetteer
 from ingest.report import Jurisdiction, Place, Report
 from ingest.vocab import cues
@@ -86,7 +86,8 @@ def _zone_of(position: int, zones, text: str) -> str:
     return "document" if inside_title(text, position) else "body"
 
 
-def _fits(place: Place, level: str | None) -> bool:
+def fits_level(place: Place | Jurisdiction, level: str | None) -> bool:
+    """Whether a division is of the level a self-reference or level word gives (我市 fits a 县级市 too)."""
     if level is None:
         return False
     if level == "city" and place.level == "county":
@@ -103,13 +104,10 @@ def _names_a_parent(gazetteer: Gazetteer, name: str, child: str) -> bool:
 
 def _in_superior_clause(report: Report, position: int) -> bool:
     """Whether ``position`` lies in a clause like "在某市委、市政府的坚强领导下"."""
-    try:
-        sentence = report.sentence_at(position)
-    except ValueError:
+    sentence = report.sentence_containing(position)
+    if sentence is None:
         return False
-    lo, hi = clause_span(report.text, position, sentence.start, sentence.end)
-    clause = report.text[lo:hi]
-    return clause.startswith("在") and any(word in clause for word in cues()["publisher"]["superior_clause"])
+    return names_a_superior(report.text[slice(*clause_span(report.text, position, sentence.start, sentence.end))])
 
 
 def score_candidates(report: Report, gazetteer: Gazetteer) -> list[tuple[float, int, Place]]:
@@ -135,7 +133,7 @@ def score_candidates(report: Report, gazetteer: Gazetteer) -> list[tuple[float, 
     for name, weight in weight_by_name.items():
         for place in gazetteer.by_name[name]:
             score = weight
-            if _fits(place, level):
+            if fits_level(place, level):
                 score += SELF_LEVEL_BONUS
             parents = gazetteer.chain(place)[:-1]
             support = sum(1 for p in parents if p.code in named)
@@ -154,7 +152,7 @@ def extract_jurisdiction(report: Report, gazetteer: Gazetteer | None = None) -> 
         return report
     best_score, best_support, best = scored[0]
     written = report.publisher.level if report.publisher else None
-    if written and RANK[written] > RANK[best.level] and not _fits(best, written):
+    if written and RANK[written] > RANK[best.level] and not fits_level(best, written):
         # "市水务局" in a report that names only its province: the city is not named, and the
         # province is not the report's jurisdiction
         report.notes.append(f"the report speaks for a {written} it does not name (the highest division "
@@ -164,7 +162,7 @@ def extract_jurisdiction(report: Report, gazetteer: Gazetteer | None = None) -> 
             if (score, support) == (best_score, best_support) and place.level == best.level]
     chain = gazetteer.chain(best)
     first = report.text.find(best.name)
-    sentence = next((s for s in report.sentences if s.start <= first < s.end), None)
+    sentence = report.sentence_containing(first)
     report.jurisdiction = Jurisdiction(
         name=best.name, level=best.level, code=best.code, parents=chain[:-1], alternatives=tied,
         basis="score %.0f, %d parents named" % (best_score, best_support), evidence=sentence.evidence if sentence else None,

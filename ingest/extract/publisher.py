@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.extract.jurisdiction import fits_level
 from ingest.extract.meta import head_lines, signature_lines, title_span
-from ingest.extract.text import clause_span, find_all, inside_title
+from ingest.extract.text import clause_span, find_all, inside_title, names_a_superior
 from ingest.gazetteer import default_gazetteer
 from ingest.report import Publisher, Report
 from ingest.vocab import Department, cues, departments
@@ -87,10 +88,8 @@ def department_mentions(text: str, lo: int = 0, hi: int | None = None) -> list[D
 
 
 def _evidence(report: Report, position: int):
-    try:
-        return report.sentence_at(position).evidence
-    except ValueError:  # a title or signature line outside every sentence
-        return None
+    sentence = report.sentence_containing(position)
+    return sentence.evidence if sentence else None
 
 
 def _from_mention(report: Report, mention: DepartmentMention, basis: str) -> Publisher:
@@ -165,15 +164,13 @@ def _opening_subject(report: Report) -> Publisher | None:
     """A department that opens a clause of the first sentences: "2022年,县交通运输局以…"."""
     text = report.text
     title = title_span(report)
-    superior = cues()["publisher"]["superior_clause"]
     body = [s for s in report.sentences if not title or s.start >= title[1]]
     for sentence in body[:OPENING_SENTENCES]:
         for mention in department_mentions(text, sentence.start, sentence.end):
             lo, hi = clause_span(text, mention.start, sentence.start, sentence.end)
             if mention.start - lo > SUBJECT_OFFSET:
                 continue
-            clause = text[lo:hi]
-            if clause.startswith("在") and any(word in clause for word in superior):
+            if names_a_superior(text[lo:hi]):
                 continue  # "在县委、县政府和市公安局党委的坚强领导下" names a superior
             return _from_mention(report, mention, "opening sentence")
     return None
@@ -223,7 +220,9 @@ def complete_publisher(report: Report) -> Report:
     publisher, jurisdiction = report.publisher, report.jurisdiction
     if publisher is None or publisher.department is None or jurisdiction is None:
         return report
-    if publisher.area not in (None, jurisdiction.name) or not _fits_level(publisher.level, jurisdiction.level):
+    written_area = {p.code for p in default_gazetteer().by_name[publisher.area]} if publisher.area else set()
+    if (publisher.area and jurisdiction.code not in written_area) or not (
+            publisher.level is None or fits_level(jurisdiction, publisher.level)):
         return report  # another area's department, or a level the jurisdiction does not have
     area = jurisdiction.name
     if jurisdiction.level == "district" and jurisdiction.parents:
@@ -231,7 +230,3 @@ def complete_publisher(report: Report) -> Report:
     publisher.name = area + publisher.department
     return report
 
-
-def _fits_level(written: str | None, level: str) -> bool:
-    """Whether a level word fits the jurisdiction: a county-level city's bureau is a 市X局."""
-    return written is None or written == level or (written, level) == ("city", "county")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.vocab import IGNORED_IN_LABELS
+from ingest.vocab import IGNORED_IN_LABELS, cues
 
 #: Punctuation that closes a clause inside a sentence.
 CLAUSE_BREAK = re.compile(r"[,，;；:：。!?！？\n]")
@@ -29,6 +29,11 @@ def inside_title(text: str, position: int, lo: int = 0) -> bool:
     """Whether ``position`` lies inside a 《title》 opened at or after ``lo``."""
     opened = text.rfind("《", lo, position)
     return opened >= 0 and text.rfind("》", opened, position) < 0
+
+
+def names_a_superior(clause: str) -> bool:
+    """Whether a clause speaks of the report's superiors: "在县委、县政府和市公安局党委的坚强领导下"."""
+    return clause.startswith("在") and any(word in clause for word in cues()["report"]["superior_clause"])
 
 
 @dataclass(frozen=True)

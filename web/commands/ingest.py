@@ -107,11 +107,12 @@ def run_ingest(paths, datadir: DataDir, engine: str | None = None, quiet: bool =
     if not quiet and sys.stderr.isatty():
         from tqdm import tqdm
         bar = tqdm(unit="report", file=sys.stderr)
+    # "is not None": a tqdm bar without a total has no truth value (bool() raises TypeError)
     with SearchIndex.open(datadir, create=True) as index, kept_in_step(datadir) as summaries:
         result = ingest_paths(paths or [default_corpus()], datadir, sinks=[index, *summaries],
-                              progress=(lambda path: bar.update(1)) if bar else None, workers=workers,
+                              progress=(lambda path: bar.update(1)) if bar is not None else None, workers=workers,
                               force=force, **options)
-    if bar:
+    if bar is not None:
         bar.close()
     return result
 
